@@ -1,0 +1,11 @@
+/** The top of the command tree. */
+import type { Command } from '../command.js';
+import { infoCommand, systemCommand, versionCommand } from './system.js';
+import { volumeCommand } from './volume.js';
+
+export const rootCommand: Command = {
+  name: '',
+  usage: '[OPTIONS] COMMAND',
+  short: 'A Docker-compatible container engine whose storage layer is the best there is',
+  subcommands: [volumeCommand, systemCommand, versionCommand, infoCommand],
+};
