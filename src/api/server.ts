@@ -158,18 +158,22 @@ export function createApiServer(opts: ApiServerOptions): Server {
         head,
       });
     } catch (e) {
-      const err = e instanceof EngineError ? e : new EngineError('internal', messageOf(e));
-      if (!(e instanceof EngineError)) log.error('upgrade handler failed', { error: messageOf(e) });
-      if (socket.writable) {
-        const body = JSON.stringify({ message: err.message }) + '\n';
-        socket.end(
-          `HTTP/1.1 ${STATUS_OF_KIND[err.kind]} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-        );
-      }
+      writeUpgradeError(socket, e, log);
     }
   }
 
   return server;
+}
+
+/** An error answer on a raw socket whose request asked for an upgrade (before any 101 was sent). */
+export function writeUpgradeError(socket: Duplex, e: unknown, log: Logger): void {
+  const err = e instanceof EngineError ? e : new EngineError('internal', messageOf(e));
+  if (!(e instanceof EngineError)) log.error('upgrade handler failed', { error: messageOf(e) });
+  if (!socket.writable) return;
+  const body = JSON.stringify({ message: err.message }) + '\n';
+  socket.end(
+    `HTTP/1.1 ${STATUS_OF_KIND[err.kind]} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 function drain(req: IncomingMessage): void {

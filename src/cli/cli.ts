@@ -7,6 +7,7 @@ import { CliError, checkArgs, findSubcommand, usageLine, type CliIO, type Comman
 import { FlagError, Flags, parseFlags, renderFlagHelp, type FlagSpec } from './flags.js';
 import { connect, type ConnectOptions } from './connect.js';
 import { rootCommand } from './commands/root.js';
+import { FormatError } from './render.js';
 
 export interface CliEnvironment {
   io: CliIO;
@@ -101,13 +102,13 @@ export async function runCli(argv: string[], env: CliEnvironment): Promise<numbe
     const code = await cmd.run(ctx);
     return code ?? 0;
   } catch (e) {
-    return report(e, program, path, cmd, err);
+    return report(e, program, path, cmd, err, (t) => io.stdout.write(t));
   } finally {
     if (clientPromise) void clientPromise.then((c) => c.close(), () => undefined);
   }
 }
 
-function report(e: unknown, program: string, path: string[], cmd: Command, err: (s: string) => void): number {
+function report(e: unknown, program: string, path: string[], cmd: Command, err: (s: string) => void, out: (s: string) => void): number {
   const hint = `Run '${[program, ...path].join(' ')} --help' for more information`;
   if (e instanceof FlagError) {
     err(`${e.message}\n\n${usageLine(program, path, cmd)}\n\n${hint}`);
@@ -115,6 +116,11 @@ function report(e: unknown, program: string, path: string[], cmd: Command, err: 
   }
   if (e instanceof CliError) {
     err(e.withUsage ? `${e.message}\n\n${usageLine(program, path, cmd)}\n\n${hint}` : e.message);
+    return e.exitCode;
+  }
+  if (e instanceof FormatError) {
+    if (e.output) out(e.output);
+    err(e.message);
     return e.exitCode;
   }
   if (e instanceof ApiError) {

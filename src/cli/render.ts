@@ -1,7 +1,12 @@
 /**
  * Output rendering for list and inspect commands: the bridge between command
- * data and the Go-template engine in ./format.
+ * data and the Go-template engine in ./format (which throws FormatError with
+ * docker's messages and exit codes; cli.ts reports it).
  */
+import { renderInspect as formatInspect, renderList as formatList, Template, type FormatContext, type InspectOptions } from './format/index.js';
+
+export { VOLUME_INSPECT, FormatError, type InspectOptions } from './format/index.js';
+
 export interface FormatRow {
   /** Go type name used in template errors, e.g. "*formatter.volumeContext". */
   typeName: string;
@@ -20,31 +25,26 @@ export interface ListOptions {
   headersOnly?: Record<string, string>;
 }
 
+function toContext(row: FormatRow): FormatContext {
+  const fields: Record<string, () => unknown> = {};
+  for (const [k, v] of Object.entries(row.fields)) fields[k] = () => v;
+  return { typeName: row.typeName, fields, headers: row.headers, ...(row.methods ? { methods: row.methods } : {}) };
+}
+
 export function renderList(opts: ListOptions): string {
-  const format = opts.quiet ? (opts.quietTemplate ?? '{{.ID}}') : (opts.format ?? opts.defaultTable ?? 'table');
-  const tmpl = format === 'table' ? (opts.defaultTable ?? '') : format;
-  const fields = [...tmpl.matchAll(/\{\{\.(\w+)\}\}/g)].map((m) => m[1] as string);
-  const isTable = tmpl.startsWith('table ');
-  const body = isTable ? tmpl.slice(6) : tmpl;
-  const lines: string[][] = [];
-  const sub = (row: Record<string, unknown>) =>
-    body.replace(/\{\{\.(\w+)\}\}/g, (_m, f: string) => String(row[f] ?? '')).replace(/\\t/g, '\t').split('\t');
-  if (isTable) {
-    const h = opts.rows[0]?.headers ?? opts.headersOnly ?? {};
-    lines.push(sub(Object.fromEntries(fields.map((f) => [f, h[f] ?? f.toUpperCase()]))));
-  }
-  for (const r of opts.rows) lines.push(sub(r.fields));
-  if (!isTable) return lines.map((l) => l.join('\t') + '\n').join('');
-  const widths: number[] = [];
-  for (const l of lines) l.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length + 3, 10)));
-  return lines.map((l) => l.map((c, i) => (i < l.length - 1 ? c.padEnd(widths[i] ?? 0) : c)).join('') + '\n').join('');
+  const headers = opts.headersOnly ?? opts.rows[0]?.headers;
+  return formatList(opts.format, opts.defaultTable ?? opts.format ?? 'table', opts.rows.map(toContext), {
+    ...(opts.quiet ? { quiet: true } : {}),
+    ...(opts.quietTemplate ? { quietFormat: opts.quietTemplate } : {}),
+    ...(headers ? { headers } : {}),
+  });
 }
 
-export function renderInspect(format: string | undefined, objects: unknown[]): string {
-  if (!format) return JSON.stringify(objects, null, 4) + '\n';
-  return objects.map((o) => renderTemplate(format, o) + '\n').join('');
+export function renderInspect(format: string | undefined, objects: unknown[], opts?: InspectOptions): string {
+  return formatInspect(format, objects, opts);
 }
 
+/** One template applied to one value (version, info). */
 export function renderTemplate(format: string, data: unknown): string {
-  return format.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_m, f: string) => String((data as Record<string, unknown>)[f] ?? ''));
+  return Template.parse(format.replace(/\\t/g, '\t').replace(/\\n/g, '\n')).execute(data);
 }

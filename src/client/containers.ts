@@ -254,7 +254,7 @@ export class ContainersApi {
    * POST /containers/{id}/wait: the headers come at once, the body when the
    * condition is met. Resolves `result` with the body; cancel() drops the connection.
    */
-  async wait(id: string, condition: 'next-exit' | 'removed' | 'not-running'): Promise<PendingWait> {
+  async wait(id: string, condition: 'next-exit' | 'removed' | 'not-running' | undefined): Promise<PendingWait> {
     const res = await expectOk(await this.client.open('POST', `/containers/${enc(id)}/wait`, { query: { condition } }));
     const result = readBody(res).then((body) => {
       const text = body.toString('utf8').trim();

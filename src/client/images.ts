@@ -40,6 +40,8 @@ export interface ImportOptions {
   message?: string;
   changes: string[];
   platform?: string;
+  /** "-" (the body) or a URL the daemon fetches. */
+  fromSrc?: string;
 }
 
 /** An image reference in a path: '/' stays a separator (library/busybox:1). */
@@ -78,10 +80,10 @@ export class ImagesApi {
   }
 
   /** POST /images/create?fromSrc=-: the tar goes up chunked; the answer is a JSON message stream. */
-  async importImage(source: Readable, opts: ImportOptions): Promise<IncomingMessage> {
+  async importImage(source: Readable | undefined, opts: ImportOptions): Promise<IncomingMessage> {
     const query: Query = {
       changes: opts.changes,
-      fromSrc: '-',
+      fromSrc: opts.fromSrc ?? '-',
       message: opts.message || undefined,
       platform: opts.platform || undefined,
       repo: opts.repo || undefined,
@@ -90,8 +92,7 @@ export class ImagesApi {
     return expectOk(
       await this.client.open('POST', '/images/create', {
         query,
-        stream: source,
-        headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' },
+        ...(source ? { stream: source, headers: { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' } } : {}),
       }),
     );
   }

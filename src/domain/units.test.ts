@@ -43,7 +43,8 @@ describe('ramInBytes (go-units RAMInBytes)', () => {
     ['1kk', "invalid suffix: 'kk'"],
     ['1x', "invalid suffix: 'x'"],
     ['1bb', "invalid suffix: 'bb'"],
-    ['1KIX', "invalid suffix: 'KIX'"], // too long: reported before lower-casing
+    ['1KIBX', "invalid suffix: 'KIBX'"], // too long: reported before lower-casing
+    ['1KIX', "invalid suffix: 'kix'"],
     ['1mx', "invalid suffix: 'mx'"],
     ['1kab', "invalid suffix: 'kab'"],
     ['1.2.3', 'strconv.ParseFloat: parsing "1.2.3": invalid syntax'],
@@ -77,7 +78,7 @@ describe('humanSize (go-units HumanSize, %.4g, decimal)', () => {
     [1536000, '1.536MB'], // L-40
     [999999, '1000kB'], // %.4g rounds up without changing the unit
     [1062500, '1.062MB'], // exact tie: Go rounds half to even
-    [1063500, '1.064MB'],
+    [1063500, '1.063MB'], // 1.0635 is just below the tie as a double
     [1e9, '1GB'],
     [123456789012, '123.5GB'],
     [1e30, '1e+06YB'],

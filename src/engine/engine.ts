@@ -1,48 +1,70 @@
 /**
  * The engine: owns the root directory, the state database and the services.
  * Opening it takes the root's lock and reconciles whatever a crash left.
+ *
+ * Layout under the root:
+ *   state/ballast.db          SQLite (volumes, containers)
+ *   volumes/<name>/_data      volume data, where Docker users look for it
+ *   layers/, images/          image layers (content addressed) and image metadata
+ *   containers/<id>/          writable layer (upper, work, merged), bundle, logs
+ *   runtime/                  the OCI runtimes' state and conmon exit files
  */
 import { mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { openDatabase, type Db } from '../state/database.js';
 import { VolumeRepository } from '../state/volume-repository.js';
+import { ContainerRepository } from '../state/container-repository.js';
 import type { VolumeDriver } from '../storage/volumes/driver.js';
+import { copyUp } from '../storage/volumes/tree-copy.js';
+import { ContainerLayers, LayerStore } from '../storage/layers/index.js';
+import { ImageService } from '../images/image-service.js';
+import { ContainerRuntime, type RuntimeName } from '../runtime/runtime.js';
 import { EventBus } from './events.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { reconcileVolumes } from './volumes/reconcile.js';
 import { acquireDaemonLock, type DaemonLock } from './daemon-lock.js';
+import { ContainerService } from './containers/container-service.js';
+import { ExecService } from './containers/exec-service.js';
+import { ContainerFiles } from './containers/container-files.js';
+import type { ImagePort } from './containers/image-port.js';
 
 export interface EngineOptions {
   root: string;
   log: Logger;
   drivers: readonly VolumeDriver[];
+  defaultRuntime?: RuntimeName;
 }
 
 export interface EngineLayout {
   root: string;
   volumesDir: string;
   stateDir: string;
+  runtimeDir: string;
 }
 
 export function engineLayout(root: string): EngineLayout {
-  return { root, volumesDir: join(root, 'volumes'), stateDir: join(root, 'state') };
+  return { root, volumesDir: join(root, 'volumes'), stateDir: join(root, 'state'), runtimeDir: join(root, 'runtime') };
 }
 
 export class Engine {
-  readonly events = new EventBus();
-  readonly volumes: VolumeService;
   readonly startedAt = new Date();
 
   private constructor(
     readonly layout: EngineLayout,
+    readonly events: EventBus,
     private readonly db: Db,
     private readonly lock: DaemonLock,
-    drivers: ReadonlyMap<string, VolumeDriver>,
+    readonly volumes: VolumeService,
+    readonly layerStore: LayerStore,
+    readonly layers: ContainerLayers,
+    readonly images: ImageService,
+    readonly containers: ContainerService,
+    readonly execs: ExecService,
+    readonly files: ContainerFiles,
+    private readonly runtimes: ReadonlyMap<RuntimeName, ContainerRuntime>,
     readonly log: Logger,
-  ) {
-    this.volumes = new VolumeService(layout.volumesDir, new VolumeRepository(db), drivers, this.events, log);
-  }
+  ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
     const layout = engineLayout(opts.root);
@@ -52,17 +74,75 @@ export class Engine {
       mkdirSync(layout.volumesDir, { recursive: true, mode: 0o701 });
       chmodSync(layout.volumesDir, 0o701);
       mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
+      mkdirSync(layout.runtimeDir, { recursive: true, mode: 0o700 });
+      mkdirSync(join(layout.root, 'containers'), { recursive: true, mode: 0o710 });
       const db = openDatabase(join(layout.stateDir, 'ballast.db'));
+      const log = opts.log;
       const drivers = new Map(opts.drivers.map((d) => [d.name, d]));
-      await reconcileVolumes(layout.volumesDir, new VolumeRepository(db), drivers, opts.log);
-      return new Engine(layout, db, lock, drivers, opts.log);
+      const volumeRepo = new VolumeRepository(db);
+      await reconcileVolumes(layout.volumesDir, volumeRepo, drivers, log);
+      const containerRepo = new ContainerRepository(db);
+      const events = new EventBus();
+      const volumes = new VolumeService(layout.volumesDir, volumeRepo, drivers, events, log);
+
+      const layerStore = new LayerStore(layout.root, { logger: log });
+      await layerStore.init();
+      const layers = new ContainerLayers(layerStore);
+      const images = new ImageService({
+        root: layout.root,
+        layers: layerStore,
+        logger: log,
+        containersUsingImage: (imageId) =>
+          containerRepo
+            .list()
+            .filter((c) => c.imageId === imageId)
+            .map((c) => ({ id: c.id, running: c.state.Running })),
+      });
+      images.init();
+      const imagePort: ImagePort = {
+        resolve: async (ref) => {
+          const img = images.imageForContainer(ref);
+          return { id: img.id, diffIds: img.diffIds, config: { ...img.config } };
+        },
+      };
+      const runtimes = new Map<RuntimeName, ContainerRuntime>();
+      for (const name of ['crun', 'runc'] as const) {
+        runtimes.set(name, new ContainerRuntime({ stateDir: layout.runtimeDir, runtime: name, logger: log }));
+      }
+      const containers = new ContainerService({
+        root: layout.root,
+        repo: containerRepo,
+        volumes,
+        layers,
+        images: imagePort,
+        runtimes,
+        defaultRuntime: opts.defaultRuntime ?? 'crun',
+        copier: { copyUp: async (src, dst) => void (await copyUp(src, dst)) },
+        events,
+        log,
+      });
+      const execs = new ExecService(containers);
+      const files = new ContainerFiles(layers, imagePort, volumes);
+      const engine = new Engine(layout, events, db, lock, volumes, layerStore, layers, images, containers, execs, files, runtimes, log);
+      await containers.reconcile();
+      return engine;
     } catch (e) {
       lock.release();
       throw e;
     }
   }
 
+  containerLayerPaths(id: string): { upper: string; work: string; merged: string } {
+    return this.layers.paths(id);
+  }
+
+  async lowerDirs(id: string): Promise<string[]> {
+    const chain = (await this.layers.chainOf(id)) ?? [];
+    return [...chain].reverse().map((d) => this.layerStore.layout.diffDir(d));
+  }
+
   close(): void {
+    for (const rt of this.runtimes.values()) rt.close();
     this.db.close();
     this.lock.release();
   }

@@ -387,7 +387,8 @@ export function serializeSpec(value: OciSpec | OciProcess): string {
 
 /** Reads back what serializeSpec wrote (rlimit values come back as bigint). */
 export function parseSpec(text: string): OciSpec {
-  const spec = JSON.parse(text.replace(/("(?:hard|soft)":\s*)(\d+)/g, '$1"\u0000u64:$2"'), (_k, v: unknown) =>
+  // The marker is written escaped ("\\u0000"), so JSON.parse turns it into the NUL-prefixed string again.
+  const spec = JSON.parse(text.replace(/("(?:hard|soft)":\s*)(\d+)/g, '$1"\\u0000u64:$2"'), (_k, v: unknown) =>
     typeof v === 'string' && v.startsWith('\u0000u64:') ? BigInt(v.slice(5)) : v,
   ) as OciSpec;
   return spec;

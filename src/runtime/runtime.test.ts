@@ -5,10 +5,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { removeCgroupParent } from './cgroups.js';
+import { hostCgroups, removeCgroupParent } from './cgroups.js';
 import { readLog, type LogRecord } from './k8s-log.js';
 import { readHostRlimits } from './rlimits.js';
 import { ContainerRuntime, CreateError, ExecStartError, type ContainerRef } from './runtime.js';
@@ -31,6 +31,15 @@ function collect(stream: Readable): () => string {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Terminals echo what is typed: type only once the prompt-like output is there. */
+async function waitForOutput(get: () => string, re: RegExp, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!re.test(get())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(get())}`);
+    await sleep(10);
+  }
+}
 
 for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
   const skip = realContainersUnavailable(runtimeName);
@@ -99,6 +108,11 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
         ],
       );
       assert.ok(records.every((x) => x.timeNs > 0n));
+      // The crun hybrid workaround hides the v2 controllers in a private mount namespace only.
+      const info = hostCgroups();
+      if (info.mode === 'hybrid') {
+        assert.deepEqual(readFileSync(`${info.root}/unified/cgroup.controllers`, 'utf8').split(/\s+/).filter(Boolean), info.hybridV2Controllers);
+      }
       await rt.delete(r.ref);
       assert.deepEqual(await rt.state(r.ref), { status: 'missing' });
     });
@@ -124,7 +138,8 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
         assert.match(e.message, /nonexistent-binary/);
         return true;
       });
-      assert.deepEqual(await rt.state(ref), { status: 'missing' });
+      const st = await rt.state(ref);
+      assert.deepEqual(st, { status: 'missing' }, JSON.stringify(st));
     });
 
     it('sleep 100: TERM is ignored by PID 1, KILL gives 137', async () => {
@@ -215,6 +230,13 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       const zero = await rt.exec(ref, { args: ['true'] });
       zero.stdin.end();
       assert.equal(await zero.exit, 0);
+
+      const long = await rt.exec(ref, { args: ['sh', '-c', 'echo up; exec sleep 100'] });
+      const longOut = collect(long.stdout);
+      await waitForOutput(longOut, /up/);
+      await sleep(50); // let `exec sleep` replace the shell
+      long.kill('SIGKILL');
+      assert.equal(await long.exit, 137);
       await rt.delete(ref, { force: true });
     });
 
@@ -229,6 +251,7 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       });
       assert.ok(s.pid > 0);
       const out = collect(s.attachment.stdout);
+      await waitForOutput(out, /33 101\r\n/);
       s.attachment.stdin?.write('abc\n');
       assert.equal(await s.exit, 4);
       assert.match(out(), /\/dev\/pts\/\d+\r\n33 101\r\n/);
@@ -246,6 +269,7 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       const out = collect(a.stdout);
       rt.resize(ref, 40, 120);
       await rt.start(ref);
+      await waitForOutput(out, /40 120\r\n/);
       a.stdin?.write('xyz\n');
       const st = await rt.wait(ref);
       await a.closed;
@@ -253,6 +277,34 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       assert.match(out(), /\/dev\/pts\/0\r\n40 120\r\n/);
       assert.match(out(), /in:xyz/);
       await rt.delete(ref);
+    });
+
+    it('bind mounts (rw, ro), tmpfs and a read-only rootfs', async () => {
+      const host = join(base, `host-${++seq}`);
+      mkdirSync(join(host, 'rw'), { recursive: true });
+      mkdirSync(join(host, 'ro'), { recursive: true });
+      writeFileSync(join(host, 'ro', 'file'), 'from host\n');
+      const r = await runAttached(
+        [
+          'sh',
+          '-c',
+          'echo w > /data/new && cat /ro/file && (echo x > /ro/x) 2>/dev/null || echo ro-ok; ' +
+            '(touch /etc/x) 2>/dev/null || echo rootfs-ro-ok; echo s > /scratch/s && grep " /scratch " /proc/mounts | cut -d" " -f3',
+        ],
+        {
+          readonlyRootfs: true,
+          mounts: [
+            { destination: '/data', type: 'bind', source: join(host, 'rw'), options: ['rbind', 'rw'] },
+            { destination: '/ro', type: 'bind', source: join(host, 'ro'), options: ['rbind', 'ro'] },
+            { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=64k'] },
+          ],
+        },
+      );
+      assert.equal(r.err, '');
+      assert.equal(r.out, 'from host\nro-ok\nrootfs-ro-ok\ntmpfs\n');
+      assert.equal(r.status.exitCode, 0);
+      assert.equal(readFileSync(join(host, 'rw', 'new'), 'utf8'), 'w\n');
+      await rt.delete(r.ref);
     });
 
     it('rlimits above the hard limit are clamped and the container starts', async () => {

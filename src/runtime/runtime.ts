@@ -41,7 +41,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { EngineError, internal, invalidArgument, notFound } from '../domain/errors.js';
@@ -225,6 +225,8 @@ export class ContainerRuntime {
     this.removeRunFiles(req);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(req.spec), { mode: 0o600 });
     const logPath = req.logPath ?? ContainerRuntime.defaultLogPath(req);
+    // conmon cannot create the log's directory, and would fail without a word on the sync pipe.
+    mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
     const argv = conmonCreateArgv({
       id: req.id,
       runtime: this.cli.createCommand(),
@@ -251,6 +253,7 @@ export class ContainerRuntime {
     if (msg.data <= 0) {
       const text = (msg.message ?? 'conmon reported failure without a message').trim();
       await this.cli.delete(req.id, true).catch(() => {});
+      await this.conmonGone(req, 2000);
       throw new CreateError(`OCI runtime create failed: ${text}`, reasonOf(text));
     }
     const conmonPid = readPidFile(this.conmonPidFile(req)) ?? 0;
@@ -331,6 +334,12 @@ export class ContainerRuntime {
     return st !== null && st.status !== 'stopped';
   }
 
+  /** Polls until conmon has exited (it lingers for a moment after reporting a failed create). */
+  private async conmonGone(ref: ContainerRef, ms: number): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.conmonAlive(ref) !== null && Date.now() < end) await sleep(5);
+  }
+
   /** conmon's pid if it is alive and supervising this container. */
   conmonAlive(ref: ContainerRef): number | null {
     const pid = readPidFile(this.conmonPidFile(ref));
@@ -353,9 +362,11 @@ export class ContainerRuntime {
       return { status: 'created', pid: st.pid, conmonPid, supervised: true };
     }
     if (conmonPid !== null) {
-      // Stopped, and conmon is still draining output before it writes the exit file.
-      const waited = await this.waitBriefly(ref, 5000);
-      if (waited) return { status: 'exited', ...waited };
+      // Stopped (conmon is draining output before it writes the exit file), or
+      // conmon is on its way out after a failed create (it then writes none).
+      await this.waitBriefly(ref, 5000);
+      const late = await readExitFile(this.exitDir, ref.id);
+      if (late) return { status: 'exited', ...this.exitStatus(ref, late) };
     }
     if (st) {
       // Stopped with no supervisor and no exit file: the code is lost (podman records -1 too).
@@ -501,7 +512,15 @@ export class ContainerRuntime {
       stderr: child.stderr,
       exit,
       kill: (signal: NodeJS.Signals = 'SIGTERM') => {
-        child.kill(signal);
+        // The process itself (its host pid), not the runtime's exec child: a
+        // signal proxy there is not something both runtimes promise.
+        const pid = child.exitCode === null ? readPidFile(pidFile) : null;
+        try {
+          if (pid !== null) process.kill(pid, signal);
+          else child.kill(signal);
+        } catch (e) {
+          if (!hasCode(e, 'ESRCH')) throw e;
+        }
       },
     };
   }

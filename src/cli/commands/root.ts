@@ -2,10 +2,23 @@
 import type { Command } from '../command.js';
 import { infoCommand, systemCommand, versionCommand } from './system.js';
 import { volumeCommand } from './volume.js';
+import { containerCommand, containerShortcuts } from './container.js';
+import { inspectCommand } from './container-inspect.js';
+import { imageCommand, imageShortcuts } from './image.js';
 
 export const rootCommand: Command = {
   name: '',
   usage: '[OPTIONS] COMMAND',
   short: 'A Docker-compatible container engine whose storage layer is the best there is',
-  subcommands: [volumeCommand, systemCommand, versionCommand, infoCommand],
+  subcommands: [
+    ...containerShortcuts,
+    ...imageShortcuts,
+    inspectCommand,
+    containerCommand,
+    imageCommand,
+    volumeCommand,
+    systemCommand,
+    versionCommand,
+    infoCommand,
+  ],
 };

@@ -4,7 +4,7 @@ import { VolumesApi, type VolumeJson } from '../../client/volumes.js';
 import { CliError, type Command, type CommandContext } from '../command.js';
 import { naturalCompare } from '../natural-sort.js';
 import { FILTER_FLAG, FORCE_FLAG, QUIET_FLAG, filtersToMap, formatFlag, labelsToMap, mapToObject, validateLabel } from '../opts.js';
-import { renderInspect, renderList } from '../render.js';
+import { VOLUME_INSPECT, renderInspect, renderList } from '../render.js';
 import { humanSize } from '../../domain/units.js';
 import { confirm } from '../prompt.js';
 import { volumeRow } from './volume-rows.js';
@@ -88,7 +88,7 @@ const inspect: Command = {
         errors.push(`Error response from daemon: ${e.message}`);
       }
     }
-    ctx.io.stdout.write(renderInspect(ctx.flags.string('format'), found.map(volumeInspectObject)));
+    ctx.io.stdout.write(renderInspect(ctx.flags.string('format'), found.map(volumeInspectObject), VOLUME_INSPECT));
     if (errors.length > 0) {
       ctx.io.stderr.write(errors.join('\n') + '\n');
       return 1;

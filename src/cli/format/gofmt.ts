@@ -84,28 +84,54 @@ export function runeU(r: number): string {
 }
 const validRune = (r: number): number => (r < 0 || r > 0x10ffff || (r >= 0xd800 && r < 0xe000) ? 0xfffd : r);
 
+/** The exact decimal expansion of a finite x > 0: digits (no trailing zeros) and decimal point position. */
+function exactDecimal(x: number): { d: string; dp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const expBits = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let e: number;
+  if (expBits === 0) e = -1074;
+  else {
+    mant |= 1n << 52n;
+    e = expBits - 1075;
+  }
+  let d: string;
+  let dp: number;
+  if (e >= 0) {
+    d = (mant << BigInt(e)).toString();
+    dp = d.length;
+  } else {
+    d = (mant * 5n ** BigInt(-e)).toString(); // mant / 2^-e == mant * 5^-e / 10^-e
+    dp = d.length + e;
+  }
+  return { d: d.replace(/0+$/, ''), dp };
+}
+
+/** strconv's decimal.Round(nd): keep nd digits, rounding half to even on exact ties. */
+function roundDecimal(d: string, dp: number, nd: number): { d: string; dp: number } {
+  if (nd < 0 || nd >= d.length) return { d, dp };
+  const next = d.charCodeAt(nd) - 48;
+  const up = next === 5 && nd + 1 === d.length ? nd > 0 && (d.charCodeAt(nd - 1) - 48) % 2 === 1 : next >= 5;
+  if (!up) return { d: d.slice(0, nd).replace(/0+$/, ''), dp };
+  let i = nd - 1;
+  while (i >= 0 && d[i] === '9') i--;
+  if (i < 0) return { d: '1', dp: dp + 1 };
+  return { d: d.slice(0, i) + String.fromCharCode(d.charCodeAt(i) + 1), dp };
+}
+
 /** Decimal digits of |x| (no trailing zeros; "" for zero) and the decimal point position. */
 function decimal(x: number, mode: 'shortest' | 'sig' | 'fixed', prec: number): { d: string; dp: number } {
   const ax = Math.abs(x);
   if (ax === 0) return { d: '', dp: 0 };
-  let s: string;
-  if (mode === 'fixed') {
-    if (ax >= 1e21) s = ax.toExponential();
-    else {
-      const f = ax.toFixed(Math.min(prec, 100));
-      const [ip, fp = ''] = f.split('.');
-      const all = ((ip as string) + fp).replace(/^0+/, '');
-      if (all === '' || /^0*$/.test(all)) return { d: '', dp: 0 };
-      const lead = ((ip as string) + fp).length - all.length;
-      const dp = (ip as string).length - lead;
-      return { d: all.replace(/0+$/, ''), dp };
-    }
-  } else if (mode === 'sig') s = ax.toExponential(Math.max(0, Math.min(prec - 1, 100)));
-  else s = ax.toExponential();
-  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
-  if (m === null) return { d: '', dp: 0 };
-  const digits = ((m[1] as string) + (m[2] ?? '')).replace(/0+$/, '');
-  return { d: digits, dp: Number(m[3]) + 1 };
+  if (mode === 'shortest') {
+    // JS and Go both produce the shortest digits that round-trip.
+    const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(ax.toExponential()) as RegExpExecArray;
+    return { d: ((m[1] as string) + (m[2] ?? '')).replace(/0+$/, ''), dp: Number(m[3]) + 1 };
+  }
+  const exact = exactDecimal(ax);
+  return roundDecimal(exact.d, exact.dp, mode === 'sig' ? prec : exact.dp + prec);
 }
 
 function fmtE(neg: boolean, d: string, dp: number, prec: number, e: string): string {
@@ -699,7 +725,8 @@ function marshal(v: unknown, opts: JSONOptions, cur: string): string {
   }
   if (v instanceof GoStruct) {
     const f = v.fields;
-    return members(Object.keys(f), (k) => f[k], opts, cur);
+    const omitted = v.omitted;
+    return members(Object.keys(f).filter((k) => !omitted.has(k)), (k) => f[k], opts, cur);
   }
   if (v instanceof GoSlice) {
     if (v.items === null) return 'null';

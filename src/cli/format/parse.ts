@@ -634,7 +634,7 @@ class Parser {
       n.int = n.float = cp;
       return n;
     }
-    if (token.typ === T.Complex || text.endsWith('i')) {
+    if (token.typ === T.Complex || (text.endsWith('i') && parseGoFloat(text.slice(0, -1)) !== null)) {
       // Complex numbers are accepted by Go but nothing Docker users write needs them.
       n.isComplex = true;
       return n;

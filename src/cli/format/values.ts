@@ -47,6 +47,8 @@ export class GoStruct {
   constructor(
     readonly fields: Record<string, unknown>,
     readonly typeName: string,
+    /** fields json.Marshal leaves out (omitempty fields absent from the source JSON) */
+    readonly omitted: ReadonlySet<string> = new Set(),
   ) {}
 }
 

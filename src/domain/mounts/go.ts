@@ -26,8 +26,10 @@ export function goPathClean(p: string): string {
     } else if (c === '.' && p.charAt(r + 1) === '.' && (r + 2 === n || p.charAt(r + 2) === '/')) {
       r += 2;
       if (out.length > dotdot) {
-        out.pop();
-        while (out.length > dotdot && out[out.length - 1] !== '/') out.pop();
+        // Back up to (and drop) the previous '/', as Go's lazybuf does.
+        let w = out.length - 1;
+        while (w > dotdot && out[w] !== '/') w--;
+        out.length = w;
       } else if (!rooted) {
         if (out.length > 0) out.push('/');
         out.push('.', '.');

@@ -57,7 +57,9 @@ describe('parseVolumeFlagClient: CLI errors (rc 125, "docker: <msg>")', () => {
 
 describe('splitVolumeFlag', () => {
   it('splits source, target and options', () => {
-    assert.deepEqual(splitVolumeFlag('a:b:c:d'), { source: 'a:b', target: 'c', options: 'd' });
+    // The drive-letter rule applies to every section: "c:" is kept together too.
+    assert.deepEqual(splitVolumeFlag('a:b:c:d'), { source: 'a:b', target: 'c:d', options: '' });
+    assert.deepEqual(splitVolumeFlag('ab:cd:e:g'), { source: 'ab', target: 'cd', options: 'e:g' });
     assert.deepEqual(splitVolumeFlag('vol:/x:ro,z'), { source: 'vol', target: '/x', options: 'ro,z' });
     assert.deepEqual(splitVolumeFlag(':a'), { source: '', target: ':a', options: '' }); // 2 bytes: taken whole
   });

@@ -318,6 +318,13 @@ export class VolumeService {
   holdersOf(name: string): string[] {
     return this.repo.holdersOf(name);
   }
+
+  /** Drops every hold whose holder is no longer alive (start-up, after a crash). */
+  async releaseStaleHolders(isLive: (holder: string) => boolean): Promise<void> {
+    for (const { volume, holder } of this.repo.allHolders()) {
+      if (!isLive(holder)) await this.release(volume, holder);
+    }
+  }
 }
 
 function copyMap(m: StringMap | null): StringMap | null {

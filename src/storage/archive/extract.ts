@@ -20,6 +20,7 @@ import { setXattrs, type XattrSet } from './xattr.js';
 
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_WHITEOUT = '.wh..wh..opq';
+const AUFS_META_PREFIX = '.wh..wh.';
 export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 export interface ExtractOptions extends CleanOptions {
@@ -31,6 +32,8 @@ export interface ExtractOptions extends CleanOptions {
   xattrs?: boolean;
   /** Refuse to replace a directory with a non-directory or the reverse (docker cp). */
   noOverwriteDirNonDir?: boolean;
+  /** Leave out entries this returns true for (their content is skipped). */
+  skip?: (header: TarHeader) => boolean;
   /** A regular file was written at absPath with `size` bytes of content. */
   onFile?: (absPath: string, size: number) => void;
   /** A directory was marked opaque by a `.wh..wh..opq` entry (overlay mode). */
@@ -81,12 +84,17 @@ class Extractor {
 
   async entry(entry: TarEntry): Promise<void> {
     const h = entry.header;
+    if (this.opts.skip?.(h)) return drain(entry);
     const rel = cleanEntryName(h.name, this.opts);
     if (rel === '') {
       // The root itself ("./"): Docker leaves the target's own metadata alone.
       return drain(entry);
     }
     const base = posix.basename(rel);
+    if (this.opts.whiteouts === 'overlay' && rel.startsWith(AUFS_META_PREFIX) && rel !== OPAQUE_WHITEOUT) {
+      // AUFS metadata trees (/.wh..wh.plnk, /.wh..wh.aufs …): not content, as in Docker.
+      return drain(entry);
+    }
     if (this.opts.whiteouts === 'overlay' && base.startsWith(WHITEOUT_PREFIX)) {
       await this.whiteout(rel, base, h);
       return drain(entry);

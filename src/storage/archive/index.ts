@@ -3,7 +3,7 @@ export { BLOCK, makeHeader, TarFormatError, type EntryType, type TarHeader } fro
 export { readTar, type ReadTarOptions, type TarEntry } from './tar-reader.js';
 export { encodeEntry, encodeTar, tarStream, type TarBody, type TarWriteEntry } from './tar-writer.js';
 export { decompress, detectCompression, peek, throughTool, type Compression } from './compression.js';
-export { cleanEntryName, resolveInRoot, symlinkEscapes, UnsafePathError, type CleanOptions } from './paths.js';
+export { cleanEntryName, resolveFollowInRoot, resolveInRoot, symlinkEscapes, UnsafePathError, type CleanOptions } from './paths.js';
 export {
   extractTar,
   OPAQUE_WHITEOUT,

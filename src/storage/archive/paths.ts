@@ -111,3 +111,28 @@ export async function resolveInRoot(
   const base = posix.join(root, ...done);
   return { path: last === undefined ? base : posix.join(base, last), missingParent: missing };
 }
+
+/**
+ * Resolve a clean relative path under root following symlinks everywhere,
+ * the last component included, without ever leaving root. For reading files
+ * out of an extracted archive (`docker load`).
+ */
+export async function resolveFollowInRoot(root: string, rel: string): Promise<string> {
+  let current = rel;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    const { path } = await resolveInRoot(root, current);
+    let st;
+    try {
+      st = await lstat(path);
+    } catch {
+      return path;
+    }
+    if (!st.isSymbolicLink()) return path;
+    const target = await readlink(path);
+    const here = posix.relative(root, posix.dirname(path));
+    const joined = target.startsWith('/') ? target : posix.join('/', here, target);
+    current = posix.normalize(joined).replace(/^\/+/, '');
+    if (current === '' || current === '.') return root;
+  }
+  throw new UnsafePathError(`too many levels of symbolic links: ${rel}`);
+}
