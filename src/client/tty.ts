@@ -2,6 +2,7 @@
  * The local terminal: its size (for ConsoleSize and resize requests), raw mode
  * while a container TTY is attached, and SIGWINCH → resize forwarding.
  */
+import { spawnSync } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 interface TtyIn {
@@ -32,8 +33,25 @@ export function isTerminal(s: Readable | Writable): boolean {
  * from ^C) and returns an idempotent restore. A no-op when it is not a terminal.
  */
 export function setRawTerminal(input: Readable): () => void {
-  const i = input as Readable & TtyIn;
-  if (!i.isTTY || typeof i.setRawMode !== 'function') return () => undefined;
+  const i = input as Readable & TtyIn & { fd?: number };
+  if (!i.isTTY) return () => undefined;
+  // moby/term MakeRaw also clears OPOST (libuv's raw mode keeps ONLCR, which would
+  // turn the container pty's "\r\n" into "\r\r\n"), so use stty(1) when it is there.
+  if (typeof i.fd === 'number') {
+    const saved = spawnSync('stty', ['-g'], { stdio: [i.fd, 'pipe', 'ignore'], encoding: 'utf8' });
+    if (saved.status === 0 && saved.stdout.trim() !== '') {
+      const raw = spawnSync('stty', ['raw', '-echo'], { stdio: [i.fd, 'ignore', 'ignore'] });
+      if (raw.status === 0) {
+        let restored = false;
+        return () => {
+          if (restored) return;
+          restored = true;
+          spawnSync('stty', [saved.stdout.trim()], { stdio: [i.fd as number, 'ignore', 'ignore'] });
+        };
+      }
+    }
+  }
+  if (typeof i.setRawMode !== 'function') return () => undefined;
   const was = i.isRaw === true;
   i.setRawMode(true);
   let restored = false;

@@ -27,6 +27,8 @@ export interface SaveImage {
   config: ImageConfigJson;
   /** Familiar "name:tag" strings to record for this image. */
   repoTags: string[];
+  /** Parent image id, written to the manifest when the parent is in the same archive. */
+  parent?: string;
 }
 
 export interface LayerSource {
@@ -81,7 +83,8 @@ function v1Ids(img: ImageConfigJson, diffIds: readonly string[]): string[] {
  */
 export function dockerSaveEntries(images: readonly SaveImage[], layer: (diffId: string) => LayerSource): TarWriteEntry[] {
   const files = new Map<string, TarWriteEntry>();
-  const manifest: Array<{ Config: string; RepoTags: string[] | null; Layers: string[] }> = [];
+  const manifest: Array<{ Config: string; RepoTags: string[] | null; Layers: string[]; Parent?: string }> = [];
+  const saved = new Set(images.map((i) => i.id));
   const repositories: Record<string, Record<string, string>> = {};
   for (const img of images) {
     const diffIds = img.config.rootfs?.diff_ids ?? [];
@@ -110,7 +113,9 @@ export function dockerSaveEntries(images: readonly SaveImage[], layer: (diffId: 
     });
     const configName = `${img.id.replace(/^sha256:/, '')}.json`;
     files.set(configName, fileEntry(configName, img.raw, mtime));
-    manifest.push({ Config: configName, RepoTags: img.repoTags.length ? img.repoTags : null, Layers: layers });
+    const item: (typeof manifest)[number] = { Config: configName, RepoTags: img.repoTags.length ? img.repoTags : null, Layers: layers };
+    if (img.parent && saved.has(img.parent)) item.Parent = img.parent;
+    manifest.push(item);
     const top = ids[ids.length - 1];
     for (const t of img.repoTags) {
       const colon = t.lastIndexOf(':');
@@ -146,6 +151,8 @@ export interface LoadPlanImage {
   repoTags: string[];
   /** Absolute paths of the layer files, bottom first. */
   layerPaths: string[];
+  /** manifest.json's Parent (an image id in the same archive). */
+  parent?: string;
 }
 
 const loadError = (message: string): EngineError => new EngineError('invalidArgument', message);
@@ -186,16 +193,21 @@ async function inArchive(dir: string, name: string): Promise<string> {
 export async function planLoad(dir: string): Promise<LoadPlanImage[]> {
   const manifestPath = await inArchive(dir, 'manifest.json');
   if (await exists(manifestPath)) {
-    const manifest = await readJson<Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>>(manifestPath, 'manifest.json');
+    const manifest = await readJson<Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[]; Parent?: string }>>(
+      manifestPath,
+      'manifest.json',
+    );
     if (!Array.isArray(manifest)) throw loadError('invalid manifest.json');
     const out: LoadPlanImage[] = [];
     for (const m of manifest) {
       if (typeof m.Config !== 'string') throw loadError('invalid manifest.json: entry without Config');
-      out.push({
+      const item: LoadPlanImage = {
         configPath: await inArchive(dir, m.Config),
         repoTags: (m.RepoTags ?? []).map(String),
         layerPaths: await Promise.all((m.Layers ?? []).map((l) => inArchive(dir, String(l)))),
-      });
+      };
+      if (typeof m.Parent === 'string' && m.Parent) item.parent = m.Parent;
+      out.push(item);
     }
     return out;
   }

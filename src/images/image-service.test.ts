@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -112,6 +112,36 @@ describe('images', () => {
     assert.equal((await e.layers.list()).length, 1);
     assert.equal(e.images.inspectImage(id).Comment, 'Imported from -');
     assert.deepEqual(e.images.inspectImage('bbgz:latest').RepoTags, ['bbgz:latest']);
+  });
+
+  it('imports the same tarball concurrently into one shared layer', async () => {
+    const layersBefore = (await e.layers.list()).length;
+    const results = await Promise.all(
+      [1, 2, 3].map((i) => e.images.importImage(createReadStream(bbTar), { repoTag: `conc:${i}`, message: `m${i}` })),
+    );
+    assert.equal(new Set(results.map((r) => r.id)).size, 3);
+    assert.equal((await e.layers.list()).length, layersBefore);
+    assert.deepEqual(readdirSync(e.layers.layout.tmpDir), []);
+    for (const i of [1, 2, 3]) await e.images.removeImage(`conc:${i}`);
+    assert.equal((await e.layers.list()).length, layersBefore);
+  });
+
+  it('reports bad tarballs like docker and accepts an empty one', async () => {
+    const junk = Buffer.alloc(2000, 0x41);
+    await assert.rejects(e.images.importImage(Readable.from([junk]), { repoTag: 'junk:1' }), {
+      message: 'Error processing tar file(exit status 1): archive/tar: invalid tar header',
+    });
+    await assert.rejects(e.images.importImage(Readable.from([junk]), { repoTag: 'x', changes: ['RUN x'] }), {
+      message: 'run is not a valid change command',
+    });
+    await assert.rejects(e.images.importImage(Readable.from([junk]), { repoTag: `x@sha256:${'a'.repeat(64)}` }), {
+      message: 'cannot import digest reference',
+    });
+    const { id } = await e.images.importImage(Readable.from([Buffer.alloc(0)]), { repoTag: 'empty:1' });
+    assert.deepEqual(e.images.inspectImage(id).RootFS.Layers, [sha(Buffer.alloc(0))]);
+    assert.equal(e.images.inspectImage(id).Size, 0);
+    await e.images.removeImage('empty:1');
+    assert.deepEqual(readdirSync(e.layers.layout.tmpDir), []);
   });
 
   it('lists, filters and tags like docker', async () => {
@@ -246,7 +276,7 @@ describe('images', () => {
     assert.deepEqual(h.map((x) => x.CreatedBy), ['two', 'one']);
     assert.deepEqual(h.map((x) => x.Id), [ins.Id, '<missing>']);
     // The image mounts: the upper layer's whiteout hides etc/one.
-    const mounts = mountPoints();
+    const mounts = mountPoints(tmp.path);
     const ctrs = new ContainerLayers(e.layers);
     const p = await ctrs.prepareContainerRootfs('oci1', ins.RootFS.Layers);
     try {
@@ -255,7 +285,7 @@ describe('images', () => {
     } finally {
       await ctrs.removeContainerLayer('oci1');
     }
-    assert.deepEqual(mountPoints(), mounts);
+    assert.deepEqual(mountPoints(tmp.path), mounts);
   });
 
   it('removes images with Docker conflict rules and deletes unused layers', async () => {

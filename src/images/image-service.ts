@@ -238,6 +238,16 @@ export class ImageService {
     return { id: img.id, diffIds: img.diffIds, config: normalizeContainerConfig(img.config.config) };
   }
 
+  /** Local parent id ("" when none). */
+  parentOf(id: string): string {
+    const p = this.store.getMeta(id).parent;
+    return p && this.store.getConfig(p) ? p : '';
+  }
+
+  private childrenOf(id: string): string[] {
+    return this.store.ids().filter((other) => this.store.getMeta(other).parent === id);
+  }
+
   /** Familiar tags of an image, sorted. */
   tagsOf(id: string): string[] {
     const out: string[] = [];
@@ -318,7 +328,7 @@ export class ImageService {
         throw new EngineError('internal', `Error processing tar file(exit status 1): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
       const plan = await planLoad(dir);
-      const loaded: Array<{ id: string; raw: Buffer; tags: ImageRef[] }> = [];
+      const loaded: Array<{ id: string; raw: Buffer; tags: ImageRef[]; config: ImageConfigJson; parent?: string }> = [];
       for (const p of plan) {
         let raw: Buffer;
         try {
@@ -365,7 +375,7 @@ export class ImageService {
           if (named.tag === undefined) throw new EngineError('invalidArgument', `invalid tag ${JSON.stringify(t)}`);
           return named;
         });
-        loaded.push({ id, raw, tags });
+        loaded.push(p.parent ? { id, raw, tags, config, parent: p.parent } : { id, raw, tags, config });
       }
       const messages: string[] = [];
       const result: LoadResult['images'] = [];
@@ -381,6 +391,13 @@ export class ImageService {
             messages.push(`Loaded image: ${familiarString(ref)}`);
           }
           result.push({ id: img.id, tags: img.tags.map(familiarString) });
+        }
+        // Parent links between images of the same archive, when their history agrees (moby's checkValidParent).
+        for (const img of loaded) {
+          const parent = img.parent ? loaded.find((l) => l.id === img.parent) : undefined;
+          if (parent && validParent(img.config, parent.config)) {
+            this.store.setMeta(img.id, { ...this.store.getMeta(img.id), parent: parent.id });
+          }
         }
       });
       if (!loaded.some((l) => l.tags.length > 0)) for (const l of loaded) messages.push(`Loaded image ID: ${l.id}`);
@@ -450,7 +467,12 @@ export class ImageService {
       for (const h of handles) h.release();
       throw e;
     }
-    const images: SaveImage[] = [...byId.values()].map(({ img, tags }) => ({ id: img.id, raw: img.raw, config: img.config, repoTags: tags }));
+    const images: SaveImage[] = [...byId.values()].map(({ img, tags }) => {
+      const parent = this.parentOf(img.id);
+      const s: SaveImage = { id: img.id, raw: img.raw, config: img.config, repoTags: tags };
+      if (parent) s.parent = parent;
+      return s;
+    });
     const entries = dockerSaveEntries(images, (diffId) => ({
       size: this.layers.get(diffId).tarSize,
       open: () => this.layers.tarStream(diffId),
@@ -512,6 +534,8 @@ export class ImageService {
         if (refs.length === 0) continue;
       }
       const tags = refs.map(familiarString).sort();
+      // Without `all`, untagged images that other images build on are intermediate: hidden.
+      if (!opts.all && tags.length === 0 && this.childrenOf(id).length > 0) continue;
       if (danglingOnly === true && tags.length > 0) continue;
       if (danglingOnly === false && tags.length === 0) continue;
       const size = this.sizeOf(img.diffIds);
@@ -522,7 +546,7 @@ export class ImageService {
           Created: Math.floor(t / 1000),
           Id: id,
           Labels: labels,
-          ParentId: '',
+          ParentId: this.parentOf(id),
           RepoDigests: tags.length ? null : ['<none>@<none>'],
           RepoTags: tags.length ? tags : ['<none>:<none>'],
           SharedSize: -1,
@@ -531,7 +555,6 @@ export class ImageService {
         },
       });
     }
-    void opts.all; // no intermediate images without a builder: `all` changes nothing yet
     return out.sort((a, b) => b.t - a.t).map((x) => x.s);
   }
 
@@ -560,7 +583,7 @@ export class ImageService {
       Id: img.id,
       RepoTags: this.tagsOf(img.id),
       RepoDigests: [],
-      Parent: c.parent ?? '',
+      Parent: this.parentOf(img.id) || (c.parent ?? ''),
       Comment: c.comment ?? '',
       Created: c.created ?? ZERO_TIME,
       Container: c.container ?? '',
@@ -607,11 +630,14 @@ export class ImageService {
         Comment: h.comment ?? '',
       });
     }
-    const first = out[0];
-    if (first) {
-      first.Id = img.id;
-      const tags = this.tagsOf(img.id);
-      first.Tags = tags.length ? tags : null;
+    // Ids and tags along the local parent chain, one history entry per image (moby's ImageHistory).
+    let id = img.id;
+    for (const item of out) {
+      item.Id = id;
+      const tags = this.tagsOf(id);
+      item.Tags = tags.length ? tags : null;
+      id = this.parentOf(id);
+      if (!id) break;
     }
     return out;
   }
@@ -640,7 +666,8 @@ export class ImageService {
       const img = this.getImage(refOrId);
       const id = img.id;
       const records: ImageDeleteItem[] = [];
-      const refsOf = (): string[] => [...this.store.tags()].filter(([, t]) => t === id).map(([r]) => r);
+      const refsOf = (): string[] =>
+        [...this.store.tags()].filter(([, t]) => t === id).map(([r]) => r).sort(); // refstore order: full strings
       const users = await this.containersUsing(id);
       let repoRefs = refsOf();
       const isIdPrefix = id.startsWith(refOrId) || id.slice(7).startsWith(refOrId);
@@ -668,30 +695,47 @@ export class ImageService {
           records.push({ Untagged: familiarString(parseNormalizedNamed(r)) });
         }
       }
-      // imageDeleteHelper
-      const conflict = this.deleteConflict(id, users, force ? 'hard' : 'all', refsOf().length);
-      if (conflict) {
-        if (quiet && (refsOf().length > 0 || conflict.used)) return records;
-        throw conflict.error;
-      }
-      for (const r of refsOf()) {
-        this.store.deleteTag(r);
-        records.push({ Untagged: familiarString(parseNormalizedNamed(r)) });
-      }
-      this.store.deleteImage(id);
-      this.parsed.delete(id);
-      records.push({ Deleted: id });
-      // Layers no other image uses (and no container's chain names) go too.
-      const stillUsed = new Set<string>();
-      for (const other of this.store.ids()) for (const d of this.resolved(other)?.diffIds ?? []) stillUsed.add(d);
-      const chains = chainIds(img.diffIds);
-      for (let i = img.diffIds.length - 1; i >= 0; i--) {
-        const d = img.diffIds[i] as string;
-        if (stillUsed.has(d)) continue;
-        if (await this.layers.remove(d)) records.push({ Deleted: chains[i] as string });
-      }
-      return records;
+      return this.deleteHelper(img, users, force, !opts.noprune, quiet, records);
     });
+  }
+
+  /** moby's imageDeleteHelper: conflicts, remaining tags, the image, its layers, then (prune) dangling parents. */
+  private async deleteHelper(
+    img: ResolvedImage,
+    users: ContainerUse[],
+    force: boolean,
+    prune: boolean,
+    quiet: boolean,
+    records: ImageDeleteItem[],
+  ): Promise<ImageDeleteItem[]> {
+    const id = img.id;
+    const refsOf = (): string[] => [...this.store.tags()].filter(([, t]) => t === id).map(([r]) => r).sort();
+    const conflict = this.deleteConflict(id, users, force ? 'hard' : 'all', refsOf().length);
+    if (conflict) {
+      if (quiet && (refsOf().length > 0 || conflict.used)) return records;
+      throw conflict.error;
+    }
+    const parent = this.parentOf(id);
+    for (const r of refsOf()) {
+      this.store.deleteTag(r);
+      records.push({ Untagged: familiarString(parseNormalizedNamed(r)) });
+    }
+    this.store.deleteImage(id);
+    this.parsed.delete(id);
+    records.push({ Deleted: id });
+    // Layers no other image uses (and no container's chain names) go too.
+    const stillUsed = new Set<string>();
+    for (const other of this.store.ids()) for (const d of this.resolved(other)?.diffIds ?? []) stillUsed.add(d);
+    const chains = chainIds(img.diffIds);
+    for (let i = img.diffIds.length - 1; i >= 0; i--) {
+      const d = img.diffIds[i] as string;
+      if (stillUsed.has(d)) continue;
+      if (await this.layers.remove(d)) records.push({ Deleted: chains[i] as string });
+    }
+    if (!prune || !parent) return records;
+    const p = this.resolved(parent);
+    if (!p || this.tagsOf(parent).length > 0 || this.childrenOf(parent).length > 0) return records;
+    return this.deleteHelper(p, await this.containersUsing(parent), false, prune, true, records);
   }
 
   private deleteConflict(
@@ -702,6 +746,7 @@ export class ImageService {
   ): { error: EngineError; used: boolean } | undefined {
     const msg = (hard: boolean, text: string): EngineError =>
       new EngineError('conflict', `conflict: unable to delete ${shortId(id)} (${hard ? 'cannot be forced' : 'must be forced'}) - ${text}`);
+    if (this.childrenOf(id).length > 0) return { error: msg(true, 'image has dependent child images'), used: false };
     const running = users.find((u) => u.running);
     if (running) return { error: msg(true, `image is being used by running container ${shortId(running.id)}`), used: true };
     if (mask === 'hard') return undefined;
@@ -724,4 +769,13 @@ function matchLabels(wanted: readonly string[] | undefined, labels: Record<strin
 /** Stream helper for callers holding a Buffer (tests, the API with small bodies). */
 export function bufferSource(b: Buffer): AsyncIterable<Uint8Array> {
   return Readable.from([b]);
+}
+
+/** moby's checkValidParent: the child's history is the parent's plus one entry. */
+function validParent(img: ImageConfigJson, parent: ImageConfigJson): boolean {
+  const a = img.history ?? [];
+  const b = parent.history ?? [];
+  if (a.length === 0 && b.length === 0) return true;
+  if (a.length - b.length !== 1) return false;
+  return b.every((h, i) => JSON.stringify(h) === JSON.stringify(a[i]));
 }

@@ -4,7 +4,7 @@
  * it in durable plain files:
  *
  *   images/configs/sha256/<hex>     the config JSON, byte for byte (its sha256 is the id)
- *   images/meta/sha256/<hex>.json   { "lastTagTime": "…" }
+ *   images/meta/sha256/<hex>.json   { "lastTagTime": "…", "parent": "sha256:…" }
  *   images/repositories.json        { "Repositories": { "<full ref>": "sha256:<hex>" } }
  *   images/tmp/                     scratch space for `load`; emptied at start-up
  *
@@ -17,6 +17,8 @@ import { fsyncParent, writeFileDurable } from '../lib/durable.js';
 
 export interface ImageMeta {
   lastTagTime?: string;
+  /** Local parent image (set by load when the archive links them, later by commit/build). */
+  parent?: string;
 }
 
 export interface ImageStore {
@@ -44,6 +46,8 @@ export class FileImageStore implements ImageStore {
   private readonly dir: string;
   private tagTable = new Map<string, string>();
   private readonly configCache = new Map<string, Buffer>();
+  private readonly metaCache = new Map<string, ImageMeta>();
+  private idSet = new Set<string>();
 
   constructor(engineRoot: string) {
     this.dir = posix.join(posix.resolve(engineRoot), 'images');
@@ -66,6 +70,12 @@ export class FileImageStore implements ImageStore {
     for (const d of [this.dir, this.configsDir, this.metaDir]) {
       for (const name of readdirSync(d)) if (/\.tmp-\d+$/.test(name)) rmSync(posix.join(d, name), { force: true });
     }
+    this.metaCache.clear();
+    this.idSet = new Set(
+      readdirSync(this.configsDir)
+        .filter((n) => /^[a-f0-9]{64}$/.test(n))
+        .map((n) => `sha256:${n}`),
+    );
     this.tagTable = new Map();
     if (existsSync(this.reposFile)) {
       const parsed = JSON.parse(readFileSync(this.reposFile, 'utf8')) as { Repositories?: Record<string, string> };
@@ -80,9 +90,7 @@ export class FileImageStore implements ImageStore {
   }
 
   ids(): string[] {
-    return readdirSync(this.configsDir)
-      .filter((n) => /^[a-f0-9]{64}$/.test(n))
-      .map((n) => `sha256:${n}`);
+    return [...this.idSet];
   }
 
   getConfig(id: string): Buffer | undefined {
@@ -104,6 +112,7 @@ export class FileImageStore implements ImageStore {
     const path = posix.join(this.configsDir, h);
     if (!existsSync(path)) writeFileDurable(path, raw, 0o600);
     this.configCache.set(h, raw);
+    this.idSet.add(`sha256:${h}`);
   }
 
   deleteImage(id: string): void {
@@ -119,18 +128,27 @@ export class FileImageStore implements ImageStore {
       }
     }
     this.configCache.delete(h);
+    this.metaCache.delete(h);
+    this.idSet.delete(`sha256:${h}`);
   }
 
   getMeta(id: string): ImageMeta {
-    try {
-      return JSON.parse(readFileSync(posix.join(this.metaDir, `${hex(id)}.json`), 'utf8')) as ImageMeta;
-    } catch {
-      return {};
+    const h = hex(id);
+    let meta = this.metaCache.get(h);
+    if (!meta) {
+      try {
+        meta = JSON.parse(readFileSync(posix.join(this.metaDir, `${h}.json`), 'utf8')) as ImageMeta;
+      } catch {
+        meta = {};
+      }
+      this.metaCache.set(h, meta);
     }
+    return { ...meta };
   }
 
   setMeta(id: string, meta: ImageMeta): void {
     writeFileDurable(posix.join(this.metaDir, `${hex(id)}.json`), JSON.stringify(meta), 0o600);
+    this.metaCache.set(hex(id), { ...meta });
   }
 
   tags(): ReadonlyMap<string, string> {

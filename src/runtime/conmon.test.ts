@@ -39,6 +39,24 @@ describe('conmon argv', () => {
     has('--exit-command', '/usr/bin/ballast', '--exit-command-arg=cleanup', '--exit-command-arg=c1');
     has('-i');
     assert.ok(!argv.includes('-t'));
+    assert.ok(!argv.includes('--leave-stdin-open'));
+  });
+
+  it('create: --leave-stdin-open only with stdin', () => {
+    const common = {
+      id: 'c1',
+      runtime: { path: '/usr/bin/crun', args: [] },
+      bundleDir: '/b',
+      pidFile: '/p',
+      exitDir: '/e',
+      log: { driver: 'none' as const },
+      terminal: true,
+      conmonPidFile: '/cp',
+      persistDir: '/c',
+      leaveStdinOpen: true,
+    };
+    assert.ok(conmonCreateArgv({ ...common, stdin: true }).includes('--leave-stdin-open'));
+    assert.ok(!conmonCreateArgv({ ...common, stdin: false }).includes('--leave-stdin-open'));
   });
 
   it('exec: own uuid, process spec, exec-attach, tty', () => {

@@ -40,6 +40,8 @@ export interface ConmonCommon {
   log: { driver: 'k8s-file'; path: string; sizeMax?: number } | { driver: 'none' };
   terminal: boolean;
   stdin: boolean;
+  /** --leave-stdin-open: an attach client going away does not close the container's stdin. */
+  leaveStdinOpen?: boolean;
 }
 
 export interface ConmonCreateArgs extends ConmonCommon {
@@ -70,6 +72,7 @@ function commonArgs(o: ConmonCommon, uuid: string): string[] {
   }
   if (o.terminal) args.push('-t');
   if (o.stdin) args.push('-i');
+  if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
   return args;
 }
 

@@ -107,15 +107,19 @@ export class ExitWatcher {
 
   private arm(): void {
     if (!this.watcher) {
-      this.watcher = watch(this.dir, (_event, filename) => {
-        const name = filename?.toString();
-        for (const w of this.waiters) if (!name || name === w.name || name.startsWith(`${w.name}.`)) void this.check(w, false);
-      });
-      this.watcher.on('error', () => {
-        // The directory went away or the watch broke: polling carries on.
-        this.watcher?.close();
-        this.watcher = null;
-      });
+      try {
+        this.watcher = watch(this.dir, (_event, filename) => {
+          const name = filename?.toString();
+          for (const w of this.waiters) if (!name || name === w.name || name.startsWith(`${w.name}.`)) void this.check(w, false);
+        });
+        this.watcher.on('error', () => {
+          // The directory went away or the watch broke: polling carries on and re-arms.
+          this.watcher?.close();
+          this.watcher = null;
+        });
+      } catch {
+        this.watcher = null; // no directory (yet): polling carries on and re-arms
+      }
     }
     if (!this.timer) {
       this.timer = setInterval(() => {

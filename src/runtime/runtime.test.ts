@@ -117,10 +117,18 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       assert.deepEqual(await rt.state(r.ref), { status: 'missing' });
     });
 
-    it('exit 3 → 3', async () => {
-      const r = await runAttached(['sh', '-c', 'exit 3']);
-      assert.equal(r.status.exitCode, 3);
-      await rt.delete(r.ref);
+    it('exit 3 → 3, and again after a restart of the same container', async () => {
+      const { ref, spec } = prepare({ args: ['sh', '-c', 'echo run; exit 3'] });
+      for (let round = 1; round <= 2; round++) {
+        await rt.create({ ...ref, spec });
+        await assert.rejects(rt.create({ ...ref, spec }), /already supervised/);
+        await rt.start(ref);
+        assert.equal((await rt.wait(ref)).exitCode, 3);
+        await rt.delete(ref);
+      }
+      const lines: string[] = [];
+      for await (const rec of readLog(ContainerRuntime.defaultLogPath(ref))) lines.push(rec.data.toString());
+      assert.deepEqual(lines, ['run\n', 'run\n'], 'the log accumulates across runs, as docker logs does');
     });
 
     it('stdin is piped and closed on EOF', async () => {

@@ -26,10 +26,11 @@
  *   the pty master over a console socket with SCM_RIGHTS, which Node cannot
  *   receive; conmon receives it and relays it on its attach socket. The sync
  *   pipe carries the exec's pid, then its exit code.
- * Rejected: following the log file for foreground runs (no stdin, ~250 ms
- * poll or watch latency), `conmon --sync -l passthrough` (nothing logged,
- * no TTY: conmon refuses passthrough on a tty), a python/C helper process
- * (one more process per stream, and a build step or interpreter dependency).
+ * Rejected: following the log file for foreground runs (it has no way to
+ * feed stdin), `conmon --sync -l passthrough` (nothing is logged, the
+ * container dies with the engine's pipes, and conmon refuses passthrough on
+ * a tty), a python/C helper process per attach (one more process per
+ * stream, and an interpreter or a build step to depend on).
  * Known limit: the addon gives no read backpressure; a client that stops
  * reading makes output pile up in the engine's memory, not in conmon.
  *
@@ -44,7 +45,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { EngineError, internal, invalidArgument, notFound } from '../domain/errors.js';
+import { conflict, EngineError, internal, invalidArgument, notFound } from '../domain/errors.js';
 import { hasCode } from '../lib/node-errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { attachSocket, resizeTerminal, type Attachment } from './attach.js';
@@ -93,6 +94,11 @@ export interface CreateRequest extends ContainerRef {
   logPath?: string;
   /** Keep stdin open for attach clients (docker -i). */
   openStdin?: boolean;
+  /**
+   * Docker's StdinOnce (true for `docker run -i`): the first attach client to
+   * go away closes the container's stdin. false keeps it open across attaches.
+   */
+  stdinOnce?: boolean;
   /** conmon --log-size-max, bytes. */
   logSizeMax?: number;
   /** Run by conmon after the exit file is written (e.g. `ballast cleanup <id>` for --rm while the engine is down). */
@@ -220,8 +226,11 @@ export class ContainerRuntime {
    */
   async create(req: CreateRequest): Promise<Created> {
     if (!ID_RE.test(req.id)) throw invalidArgument(`invalid container id ${JSON.stringify(req.id)}`);
+    // The stale-file sweep below must never hit a live container's files.
+    if (this.conmonAlive(req) !== null) throw conflict(`container ${req.id} is already supervised by a running conmon`);
     const bundle = ContainerRuntime.bundleDir(req);
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
+    // Leftovers of a previous run of this container (docker start after an exit).
     this.removeRunFiles(req);
     writeFileSync(join(bundle, 'config.json'), serializeSpec(req.spec), { mode: 0o600 });
     const logPath = req.logPath ?? ContainerRuntime.defaultLogPath(req);
@@ -236,6 +245,7 @@ export class ContainerRuntime {
       log: req.logSizeMax !== undefined ? { driver: 'k8s-file', path: logPath, sizeMax: req.logSizeMax } : { driver: 'k8s-file', path: logPath },
       terminal: req.spec.process.terminal,
       stdin: req.openStdin ?? false,
+      leaveStdinOpen: req.stdinOnce === false,
       conmonPidFile: this.conmonPidFile(req),
       persistDir: req.dir,
       ...(req.exitCommand ? { exitCommand: req.exitCommand } : {}),

@@ -29,19 +29,31 @@ function toVolume(row: VolumeRow): Volume {
   };
 }
 
+/**
+ * The daemon is the only writer, so ready volumes are also kept in memory
+ * (loaded once, updated by every write here): lists and lookups never touch
+ * SQLite, and callers may cache per Volume object (they are immutable).
+ */
 export class VolumeRepository {
+  private cache: Map<string, Volume> | undefined;
+
   constructor(private readonly db: Db) {}
 
-  get(name: string): Volume | undefined {
-    const row = this.db.prepare("SELECT * FROM volumes WHERE name = ? AND state = 'ready'").get(name) as
-      | VolumeRow
-      | undefined;
-    return row && toVolume(row);
+  private ready(): Map<string, Volume> {
+    if (!this.cache) {
+      const rows = this.db.prepare("SELECT * FROM volumes WHERE state = 'ready' ORDER BY name").all() as VolumeRow[];
+      this.cache = new Map(rows.map((r) => [r.name, toVolume(r)]));
+    }
+    return this.cache;
   }
 
+  get(name: string): Volume | undefined {
+    return this.ready().get(name);
+  }
+
+  /** In creation order (clients sort for display). */
   list(): Volume[] {
-    const rows = this.db.prepare("SELECT * FROM volumes WHERE state = 'ready' ORDER BY name").all() as VolumeRow[];
-    return rows.map(toVolume);
+    return [...this.ready().values()];
   }
 
   /** Rows of every state, for start-up reconciliation. */
@@ -71,6 +83,8 @@ export class VolumeRepository {
 
   markReady(name: string): void {
     this.db.prepare("UPDATE volumes SET state = 'ready' WHERE name = ?").run(name);
+    const row = this.db.prepare('SELECT * FROM volumes WHERE name = ?').get(name) as VolumeRow | undefined;
+    if (row && this.cache) this.cache.set(name, toVolume(row));
   }
 
   delete(name: string): void {
@@ -78,6 +92,7 @@ export class VolumeRepository {
       this.db.prepare('DELETE FROM volume_users WHERE volume = ?').run(name);
       this.db.prepare('DELETE FROM volumes WHERE name = ?').run(name);
     })();
+    this.cache?.delete(name);
   }
 
   // --- users (containers referencing a volume) ---

@@ -3,10 +3,7 @@ import { invalidArgument } from '../../domain/errors.js';
 import type { ContainerConfig, HostConfig } from '../../domain/container.js';
 import { parseFilters, labelTermMatches } from '../../domain/filters.js';
 import type { Engine } from '../../engine/engine.js';
-import type { WaitCondition } from '../../engine/containers/container-service.js';
-import { readLog } from '../../runtime/k8s-log.js';
-import { formatRfc3339Nano } from '../../runtime/k8s-log.js';
-import type { ContainerRecord } from '../../state/container-repository.js';
+import { formatRfc3339Nano, type ContainerRecord, type WaitCondition } from '../../engine/containers/container-service.js';
 import { boolParam, intParam, type Router } from '../router.js';
 import { STDERR, STDOUT, frame, pump, writeUpgradeHeaders } from '../streams.js';
 import { inspectJson, listJson } from '../wire/container.js';
@@ -142,8 +139,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
     res.flushHeaders();
     const ac = new AbortController();
     ctx.req.socket.once('close', () => ac.abort());
-    const exited = follow && c.state.Running ? containers.wait(c.id, 'next-exit', ac.signal).catch(() => undefined) : Promise.resolve();
-    const records = readLog(containers.logPath(c.id), { follow: follow && c.state.Running, until: exited, signal: ac.signal });
+    const records = containers.logs(c.id, { follow, signal: ac.signal });
     const buffered: Buffer[] = [];
     const emit = (stream: 'stdout' | 'stderr', timeNs: bigint, data: Buffer) => {
       const payload = timestamps ? Buffer.concat([Buffer.from(`${formatRfc3339Nano(timeNs)} `), data]) : data;

@@ -4,7 +4,7 @@ import { parseFilters } from '../../domain/filters.js';
 import type { StringMap } from '../../domain/volume.js';
 import type { Engine } from '../../engine/engine.js';
 import { boolParam, type Router } from '../router.js';
-import { toWireVolume } from '../wire/volume.js';
+import { toWireVolume, wireVolumeJson } from '../wire/volume.js';
 
 interface CreateBody {
   Name?: string | null;
@@ -32,7 +32,8 @@ export function volumeRoutes(router: Router, engine: Engine): void {
 
   router.add('GET', '/volumes', (ctx) => {
     const list = volumes.list(parseFilters(ctx.query.get('filters')));
-    return { status: 200, body: { Volumes: list.map(wire), Warnings: null } };
+    const items = list.map((v) => wireVolumeJson(v, volumes.dataPath(v.name)));
+    return { status: 200, body: `{"Volumes":[${items.join(',')}],"Warnings":null}\n` , headers: { 'Content-Type': 'application/json' } };
   });
 
   router.add('POST', '/volumes/create', async (ctx) => {

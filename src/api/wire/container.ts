@@ -1,5 +1,5 @@
 /** Container records → Docker's inspect and list JSON. */
-import type { ContainerRecord } from '../../state/container-repository.js';
+import type { ContainerRecord } from '../../engine/containers/container-service.js';
 import { renderedMode, renderedPropagation, type ApiMountPoint } from '../../domain/mounts/index.js';
 import type { StoredMountPoint } from '../../engine/containers/mount-setup.js';
 import { processArgs } from '../../engine/containers/config-merge.js';

@@ -35,3 +35,15 @@ export function toWireVolume(v: Volume, mountpoint: string): WireVolume {
     Scope: 'local',
   };
 }
+
+/** Volumes are immutable values: their JSON is computed once per object. */
+const jsonCache = new WeakMap<Volume, string>();
+
+export function wireVolumeJson(v: Volume, mountpoint: string): string {
+  let json = jsonCache.get(v);
+  if (json === undefined) {
+    json = JSON.stringify(toWireVolume(v, mountpoint));
+    jsonCache.set(v, json);
+  }
+  return json;
+}

@@ -6,20 +6,20 @@
  */
 import { existsSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { ApiError } from '../../client/api-client.js';
+import { ApiError, ConnectionError } from '../../client/api-client.js';
 import { ContainersApi } from '../../client/containers.js';
 import { ImagesApi } from '../../client/images.js';
 import { ttySize } from '../../client/tty.js';
 import { CliError, type Command, type CommandContext } from '../command.js';
+import { versionAtLeast } from './container-common.js';
 import { CONTAINER_FLAGS, OptionsError, parseContainerOptions, type ContainerPlan } from './container-opts.js';
-import { displayJsonMessages, JsonStreamError } from './image-jsonmessage.js';
+import { displayJsonMessages } from './image-jsonmessage.js';
 import {
   apiTag,
   familiarString,
   fullName,
   parseAnyReference,
   parseNormalizedNamed,
-  ReferenceFormatError,
   tagNameOnly,
   type NamedReference,
 } from './image-reference.js';
@@ -87,6 +87,12 @@ export async function createContainer(ctx: CommandContext, plan: ContainerPlan):
   const client = await ctx.client();
   const containers = new ContainersApi(client);
   const images = new ImagesApi(client);
+  if (!versionAtLeast(client.apiVersion, '1.44')) {
+    // The Go client refuses per-network MAC addresses below API 1.44.
+    if (Object.values(plan.body.NetworkingConfig.EndpointsConfig).some((ep) => ep['MacAddress'])) {
+      throw new Error(`"specify mac-address per network" requires API version 1.44, but the ballast daemon API version is ${client.apiVersion}`);
+    }
+  }
   const cid = new CidFile(plan.cidfile);
   try {
     const ref = parseAnyReference(plan.image);
@@ -122,7 +128,10 @@ export const createCommand: Command = {
     try {
       id = await createContainer(ctx, plan);
     } catch (e) {
-      if (e instanceof JsonStreamError || e instanceof ReferenceFormatError) throw new CliError(e.message, 1);
+      // Pull-stream, reference and client-side failures print bare; daemon and connection errors the usual way.
+      if (e instanceof Error && !(e instanceof ApiError) && !(e instanceof ConnectionError) && !(e instanceof CliError)) {
+        throw new CliError(e.message, 1);
+      }
       throw e;
     }
     ctx.io.stdout.write(`${id}\n`);

@@ -186,8 +186,9 @@ export function readKeyValueFile(path: string, lookupEnv: ((k: string) => string
       out.push(`${variable}=${line.slice(eq + 1)}`);
       continue;
     }
+    // A bare name is taken from the client's environment, or dropped when it is not set there.
     const value = lookupEnv?.(line);
-    out.push(value !== undefined ? `${variable.trim()}=${value}` : line);
+    if (value !== undefined) out.push(`${variable.trim()}=${value}`);
   }
   return out;
 }
@@ -294,7 +295,9 @@ function endpointFor(att: NetworkAttachment): JsonObject {
   if (Object.keys(att.driverOpts).length > 0) ep['DriverOpts'] = att.driverOpts;
   if (att.links.length > 0) ep['Links'] = att.links;
   if (att.macAddress) ep['MacAddress'] = att.macAddress;
-  if (att.ipv4 || att.ipv6) ep['IPAMConfig'] = { IPv4Address: att.ipv4, IPv6Address: att.ipv6, LinkLocalIPs: null };
+  if (att.ipv4 || att.ipv6) {
+    ep['IPAMConfig'] = { ...(att.ipv4 ? { IPv4Address: att.ipv4 } : {}), ...(att.ipv6 ? { IPv6Address: att.ipv6 } : {}) };
+  }
   return ep;
 }
 
@@ -310,6 +313,7 @@ function parseNetworks(ctx: CommandContext): { mode: string; endpoints: Record<s
   const links = f.strings('link');
   const ipv4 = f.string('ip') ?? '';
   const ipv6 = f.string('ip6') ?? '';
+  const mac = f.string('mac-address') ?? '';
   const applyContainerOptions = (n: NetworkAttachment): void => {
     if (n.aliases.length > 0 && aliases.length > 0) {
       throw new OptionsError('conflicting options: cannot specify both --network-alias and per-network alias');
@@ -321,6 +325,8 @@ function parseNetworks(ctx: CommandContext): { mode: string; endpoints: Record<s
     if (links.length > 0) n.links = [...links];
     if (ipv4) n.ipv4 = ipv4;
     if (ipv6) n.ipv6 = ipv6;
+    // --mac-address goes to the first network's endpoint (API ≥ 1.44).
+    if (mac) n.macAddress = mac;
   };
   const endpoints: Record<string, JsonObject> = {};
   if (values.length === 0) {
@@ -443,6 +449,7 @@ export function parseContainerOptions(ctx: CommandContext, ttySize: [number, num
   const { mode: networkMode, endpoints } = parseNetworks(ctx);
 
   const openStdin = f.bool('interactive');
+  const caps = effectiveCaps(f.strings('cap-add'), f.strings('cap-drop'));
   const hostConfig: JsonObject = {
     Binds: binds.length > 0 ? binds : null,
     ContainerIDFile: f.string('cidfile') ?? '',
@@ -454,8 +461,8 @@ export function parseContainerOptions(ctx: CommandContext, ttySize: [number, num
     VolumeDriver: f.string('volume-driver') ?? '',
     VolumesFrom: f.strings('volumes-from').length > 0 ? f.strings('volumes-from') : null,
     ConsoleSize: ttySize,
-    CapAdd: nullIfEmpty(f.strings('cap-add')),
-    CapDrop: nullIfEmpty(f.strings('cap-drop')),
+    CapAdd: caps.add,
+    CapDrop: caps.drop,
     CgroupnsMode: cgroupnsMode,
     Dns: f.strings('dns'),
     DnsOptions: f.strings('dns-option'),
@@ -538,7 +545,6 @@ export function parseContainerOptions(ctx: CommandContext, ttySize: [number, num
     Volumes: volumes,
     WorkingDir: f.string('workdir') ?? '',
     Entrypoint: entrypoint,
-    ...(mac ? { MacAddress: mac } : {}),
     OnBuild: null,
     Labels: labels,
     ...stopSignal,
@@ -559,6 +565,16 @@ export function parseContainerOptions(ctx: CommandContext, ttySize: [number, num
     cidfile: f.string('cidfile') ?? '',
     attach,
   };
+}
+
+/** Capabilities as the docker CLI sends them: "net_admin" → "CAP_NET_ADMIN", de-duplicated, sorted. */
+function effectiveCaps(add: readonly string[], drop: readonly string[]): { add: string[] | null; drop: string[] | null } {
+  const norm = (c: string): string => {
+    const u = c.trim().toUpperCase();
+    return u === 'ALL' || u.startsWith('CAP_') ? u : `CAP_${u}`;
+  };
+  const out = (list: readonly string[]) => (list.length > 0 ? [...new Set(list.map(norm))].sort() : null);
+  return { add: out(add), drop: out(drop) };
 }
 
 function nullIfEmpty(v: string[]): string[] | null {

@@ -22,7 +22,8 @@ const tagPat = '[\\w][\\w.-]{0,127}';
 const digestPat = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}';
 const REFERENCE = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${digestPat}))?$`);
 const ANCHORED_HEX64 = /^[a-f0-9]{64}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+/** go-digest Parse succeeds only for a known algorithm with an encoded part of the right length. */
+const DIGEST = /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 
 export class ReferenceFormatError extends Error {
   constructor(message: string) {

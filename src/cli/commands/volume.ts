@@ -7,7 +7,7 @@ import { FILTER_FLAG, FORCE_FLAG, QUIET_FLAG, filtersToMap, formatFlag, labelsTo
 import { VOLUME_INSPECT, renderInspect, renderList } from '../render.js';
 import { humanSize } from '../../domain/units.js';
 import { confirm } from '../prompt.js';
-import { volumeRow } from './volume-rows.js';
+import { VOLUME_HEADERS, volumeRow } from './volume-rows.js';
 
 async function volumesApi(ctx: CommandContext): Promise<VolumesApi> {
   return new VolumesApi(await ctx.client());
@@ -65,6 +65,7 @@ const ls: Command = {
       defaultTable: 'table {{.Driver}}\t{{.Name}}',
       quietTemplate: '{{.Name}}',
       rows: vols.map((v) => volumeRow(v)),
+      headersOnly: VOLUME_HEADERS,
     });
     ctx.io.stdout.write(out);
   },

@@ -111,8 +111,7 @@ export class ContainerFiles {
       const path = contentOnly ? host.slice(0, -2) : host;
       const args = contentOnly
         ? ['-C', path, '--numeric-owner', '--xattrs', '-cf', '-', '.']
-        : ['-C', posix.dirname(path), '--numeric-owner', '--xattrs', '-cf', '-',
-           `--transform=s|^${escapeSed(posix.basename(path))}|${escapeSed(stat.name)}|`, posix.basename(path)];
+        : ['-C', posix.dirname(path), '--numeric-owner', '--xattrs', '-cf', '-', ...renameTop(posix.basename(path), stat.name), posix.basename(path)];
       const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'ignore'] });
       child.once('close', () => void release());
       return { stat, tar: child.stdout };
@@ -142,8 +141,12 @@ export class ContainerFiles {
   }
 }
 
-function escapeSed(s: string): string {
-  return s.replace(/[|\\.*^$[\]]/g, (ch) => `\\${ch}`);
+/** GNU tar --transform renaming the top entry when the host name differs from the container's. */
+function renameTop(from: string, to: string): string[] {
+  if (from === to) return [];
+  const pattern = from.replace(/[|\\.*^$[\]]/g, (ch) => `\\${ch}`);
+  const replacement = to.replace(/[|\\&]/g, (ch) => `\\${ch}`);
+  return [`--transform=s|^${pattern}|${replacement}|`];
 }
 
 function statOf(name: string, st: import('node:fs').Stats, linkTarget: string): PathStat {

@@ -32,6 +32,11 @@ import { labelTermMatches } from '../../domain/filters.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ContainerRecord, ContainerRepository } from '../../state/container-repository.js';
+import { readLog, formatRfc3339Nano, type LogRecord } from '../../runtime/k8s-log.js';
+
+export type { ContainerRecord } from '../../state/container-repository.js';
+export type { LogRecord };
+export { formatRfc3339Nano };
 import type { ContainerLayers } from '../../storage/layers/index.js';
 import { buildOciSpec } from '../../runtime/oci-spec.js';
 import { readHostRlimits } from '../../runtime/rlimits.js';
@@ -54,6 +59,7 @@ import {
 } from './mount-setup.js';
 import { newContainerId, randomName } from './naming.js';
 import { resolveUser } from './user.js';
+import { checkExecutable } from './exec-check.js';
 
 export interface ContainerServiceDeps {
   root: string;
@@ -300,13 +306,16 @@ export class ContainerService {
         extraHosts: c.hostConfig.ExtraHosts ?? [],
         dns: c.hostConfig.Dns ?? [],
       }).filter((m) => !userTargets.has(m.destination));
+      const args = processArgs(c.config);
+      const env = containerEnv(c.config, hostname, user.home);
+      await checkExecutable(rootfs.merged, args[0] as string, env, c.config.WorkingDir || '/');
       const consoleSize = c.hostConfig.ConsoleSize;
       const spec = buildOciSpec({
         id: c.id,
         rootfsPath: rootfs.merged,
         readonlyRootfs: c.hostConfig.ReadonlyRootfs ?? false,
-        args: processArgs(c.config),
-        env: containerEnv(c.config, hostname, user.home),
+        args,
+        env,
         cwd: c.config.WorkingDir || '/',
         user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
         hostname,
@@ -466,6 +475,16 @@ export class ContainerService {
     } catch (e) {
       this.d.log.debug('resize failed', { id: c.id, error: messageOf(e) });
     }
+  }
+
+  // ---------------------------------------------------------------- logs
+
+  /** The container's log records; with `follow`, until it exits (or the signal aborts). */
+  logs(ref: string, opts: { follow: boolean; signal: AbortSignal }): AsyncGenerator<LogRecord> {
+    const c = this.get(ref);
+    const follow = opts.follow && c.state.Running;
+    const exited = follow ? this.wait(c.id, 'next-exit', opts.signal).catch(() => undefined) : Promise.resolve();
+    return readLog(this.logPath(c.id), { follow, until: exited, signal: opts.signal });
   }
 
   // ---------------------------------------------------------------- wait

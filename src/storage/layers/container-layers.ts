@@ -73,7 +73,10 @@ export class ContainerLayers {
     // Recorded before mounting: the layer store will not delete layers a container names.
     if (!recorded) writeFileDurable(posix.join(d, 'lower'), layerChain.join('\n') + '\n', 0o644);
     if (isMountPoint(p.merged)) return p;
-    const lower = layerChain.length === 0 ? [this.layers.layout.emptyDir] : [...layerChain].reverse().map((id) => this.layers.shortLink(id));
+    // Top first. A layer repeated in the chain (common: the empty layer) is kept only at its topmost
+    // place: overlayfs refuses a lowerdir twice (ELOOP), and the upper copy already shows everything it has.
+    const topFirst = [...new Set([...layerChain].reverse())];
+    const lower = topFirst.length === 0 ? [this.layers.layout.emptyDir] : topFirst.map((id) => this.layers.shortLink(id));
     for (const part of [p.upper, p.work, ...lower]) {
       if (/[,:\\]/.test(part)) throw new EngineError('invalidArgument', `path not usable in overlay options: ${part}`);
     }

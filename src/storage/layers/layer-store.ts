@@ -88,6 +88,8 @@ export class LayerStore {
   private readonly log: Logger;
   private readonly locks = new KeyedMutex();
   private readonly pins = new Map<string, number>();
+  /** Layers are immutable once complete: their metadata is cached until removal. */
+  private readonly infoCache = new Map<string, LayerInfo>();
   private readonly inUse: (diffId: Digest) => Promise<boolean>;
 
   constructor(engineRoot: string, opts: LayerStoreOptions = {}) {
@@ -147,12 +149,16 @@ export class LayerStore {
   }
 
   get(diffId: string): LayerInfo {
+    const cached = this.infoCache.get(diffId);
+    if (cached) return cached;
     const dir = this.layout.layerDir(diffId);
     if (!DIGEST_RE.test(diffId) || !existsSync(posix.join(dir, '.complete'))) {
       throw new EngineError('notFound', `layer does not exist: ${diffId}`);
     }
     const meta = JSON.parse(readFileSync(posix.join(dir, 'meta.json'), 'utf8')) as LayerMeta;
-    return { ...meta, diffPath: posix.join(dir, 'diff') };
+    const info = { ...meta, diffPath: posix.join(dir, 'diff') };
+    this.infoCache.set(diffId, info);
+    return info;
   }
 
   async list(): Promise<LayerInfo[]> {
@@ -304,6 +310,7 @@ export class LayerStore {
       } catch {
         /* no link */
       }
+      this.infoCache.delete(diffId);
       await this.trash(this.layout.layerDir(diffId));
       if (short) await unlink(posix.join(this.layout.linksDir, short)).catch(() => {});
       return true;
@@ -350,14 +357,14 @@ async function closeIterable(input: AsyncIterable<Uint8Array>): Promise<void> {
   if (it.return) await it.return();
 }
 
-/** Tar-level failures read like Docker's (`Error processing tar file(exit status 1): …`). */
+/**
+ * Failures while reading or applying the tar read like Docker's
+ * (`Error processing tar file(exit status 1): archive/tar: invalid tar header`).
+ */
 function asTarError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
-  if (e instanceof TarFormatError || e instanceof UnexpectedEof || e instanceof UnsafePathError) {
+  if (e instanceof TarFormatError || e instanceof UnexpectedEof || e instanceof UnsafePathError || e instanceof Error) {
     return new EngineError('internal', `Error processing tar file(exit status 1): ${messageOf(e)}`, { cause: e });
-  }
-  if (e instanceof Error && /^(zstd|xz|bzip2): |incorrect header check|unexpected end of file/.test(e.message)) {
-    return new EngineError('internal', `Error processing tar file(exit status 1): ${e.message}`, { cause: e });
   }
   return e;
 }

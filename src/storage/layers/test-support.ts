@@ -27,17 +27,29 @@ export function busyboxRootfsTar(): string {
   return r.stdout.trim();
 }
 
+/** A temporary directory; remove() detaches anything still mounted below it first. */
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `ballast-${prefix}-`));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return {
+    path,
+    remove: () => {
+      for (const m of mountPoints(path).reverse()) spawnSync('umount', ['-l', m]);
+      rmSync(path, { recursive: true, force: true });
+    },
+  };
 }
 
-/** Mount points of this mount namespace, for before/after comparisons. */
-export function mountPoints(): string[] {
+/**
+ * Mount points at or below `under`, for before/after comparisons (other
+ * programs on the machine mount and unmount elsewhere meanwhile).
+ */
+export function mountPoints(under: string): string[] {
+  const prefix = under.endsWith('/') ? under : `${under}/`;
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.split(' ')[4] ?? '')
+    .map((l) => (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((m) => m === under || m.startsWith(prefix))
     .sort();
 }
 
