@@ -402,6 +402,11 @@ export class ImageService {
       });
       if (!loaded.some((l) => l.tags.length > 0)) for (const l of loaded) messages.push(`Loaded image ID: ${l.id}`);
       return { images: result, messages };
+    } catch (e) {
+      // Layers unpacked for images that were never recorded would linger until the next start-up.
+      for (const h of handles.splice(0)) h.release();
+      await this.pruneLayers().catch(() => []);
+      throw e;
     } finally {
       for (const h of handles) h.release();
       await rm(dir, { recursive: true, force: true });

@@ -42,7 +42,7 @@ import { mountsUnder, snapshotMounts, type MountEntry, type MountSnapshot } from
 import { tail } from '../helpers/process.js';
 import { lineDiff } from '../helpers/table.js';
 import { startTarget, targetKind } from '../helpers/target.js';
-import { binPath, makeTempDir, removeTempDir, sleep } from '../helpers/tmp.js';
+import { makeTempDir, removeTempDir, repoRoot, sleep } from '../helpers/tmp.js';
 
 export type { Json };
 
@@ -503,7 +503,7 @@ async function runStep(step: Step, ctx: Ctx, strict: boolean): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 function busyboxTarball(): string {
-  const script = join(binPath('ballast'), '..', '..', 'test', 'fixtures', 'busybox-rootfs.sh');
+  const script = join(repoRoot(), 'test', 'fixtures', 'busybox-rootfs.sh');
   const r = spawnSync('sh', [script], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`busybox-rootfs.sh failed: ${r.stderr}`);
   return r.stdout.trim();

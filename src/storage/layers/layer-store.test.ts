@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { makeHeader } from '../archive/tar-format.js';
 import { encodeTar, type TarWriteEntry } from '../archive/tar-writer.js';
 import { getXattrs } from '../archive/xattr.js';
+import { packDirectory } from '../archive/pack.js';
 import { LayerDigestMismatch, LayerStore } from './layer-store.js';
 import { tempDir } from './test-support.js';
 
@@ -75,6 +76,22 @@ describe('layer store', () => {
     assert.deepEqual(h.info.opaque, ['b']);
     // Saved back byte for byte.
     assert.deepEqual(await collect(store.tarStream(h.info.diffId)), tar);
+    // Packing the directory (the path commit/export take) turns the whiteouts back into OCI form.
+    const packed: string[] = [];
+    for await (const entry of packDirectory(diff, { whiteouts: 'overlay' })) {
+      packed.push(`${entry.header.type}:${entry.header.name}`);
+      assert.ok(![...entry.header.xattrs.keys()].some((k) => k.startsWith('trusted.overlay.')));
+    }
+    assert.deepEqual(packed, [
+      'dir:a/',
+      'file:a/.wh.gone',
+      'file:a/keep',
+      'dir:b/',
+      'file:b/.wh..wh..opq',
+      'file:b/new',
+      'dir:c/',
+      'file:c/.wh.implicit-parent',
+    ]);
   });
 
   it('keeps owners, modes, mtimes, xattrs, hard links, devices, FIFOs and symlinks', async () => {
