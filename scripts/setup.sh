@@ -12,7 +12,7 @@ PACKAGES=(
   iproute2 nftables           # network namespaces for tests
   zstd attr                   # compression, xattr tools
   docker.io docker-compose python3-docker  # the reference dockerd and clients for tests and bench
-  hyperfine                   # benchmarks
+  hyperfine bc                # benchmarks
 )
 
 missing=()

@@ -7,6 +7,7 @@ import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { archiveRoutes } from './routes/archive.js';
 import { imageRoutes } from './routes/images.js';
+import { networkRoutes } from './routes/networks.js';
 
 export function buildRouter(engine: Engine, info: SystemInfo): Router {
   const router = new Router();
@@ -16,5 +17,6 @@ export function buildRouter(engine: Engine, info: SystemInfo): Router {
   execRoutes(router, engine);
   archiveRoutes(router, engine);
   imageRoutes(router, engine);
+  networkRoutes(router, engine); // issue 6
   return router;
 }

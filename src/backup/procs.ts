@@ -46,6 +46,40 @@ export function closeFd(fd: number | undefined): void {
   }
 }
 
+/**
+ * Descriptors this process opened for a pipeline. Each is closed exactly once:
+ * closing a number twice could close whatever reused it in between.
+ */
+export class OwnedFds {
+  private readonly fds = new Set<number>();
+
+  add(...fds: number[]): void {
+    for (const fd of fds) this.fds.add(fd);
+  }
+
+  async pipe(): Promise<Pipe> {
+    const p = await makePipe();
+    this.add(p.read, p.write);
+    return p;
+  }
+
+  /** Closes fd if it is ours (and still open). */
+  close(fd: number): void {
+    if (!this.fds.delete(fd)) return;
+    closeFd(fd);
+  }
+
+  /** fd now belongs to someone else (a Socket that will close it). */
+  release(fd: number): void {
+    this.fds.delete(fd);
+  }
+
+  closeAll(): void {
+    for (const fd of this.fds) closeFd(fd);
+    this.fds.clear();
+  }
+}
+
 export class StageError extends Error {
   constructor(
     readonly stage: string,

@@ -51,6 +51,8 @@ export class PathPolicy {
   /** Classifies and checks one member; throws UnsafeArchiveError when it must not be extracted. */
   check(m: Member): Classified {
     const comps = m.names.map((n) => nameComponents(n));
+    // A sparse member's placeholder name is only used by tars that ignore pax; it must still stay inside.
+    m.decoys.forEach((n) => nameComponents(n));
     const first = comps[0] as string[];
     if (this.opts.layout === 'backup' && first[0] === META_DIR && first.length === 2) {
       if (m.type !== 'file') throw new UnsafeArchiveError(`metadata member is not a file: ${printable(m.name)}`);

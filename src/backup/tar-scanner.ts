@@ -27,8 +27,10 @@ export type MemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'blo
 export interface Member {
   /** Name as GNU tar extracts it (byte string). */
   readonly name: string;
-  /** Every name GNU tar might use for it (pax path, sparse name, long name, header name). */
+  /** Every name GNU tar might use for it (sparse name, pax path, long name, header name). */
   readonly names: readonly string[];
+  /** The placeholder name of a sparse member (GNUSparseFile.N/…), for tars that ignore pax. */
+  readonly decoys: readonly string[];
   readonly type: MemberType;
   /** Permission bits including setuid/setgid/sticky. */
   readonly mode: number;
@@ -389,12 +391,17 @@ export class TarScanner {
       throw new ArchiveFormatError(`unsupported tar member type '${printable(h.typeflag)}' for ${printable(h.name)}`);
     }
     const names: string[] = [];
+    const decoys: string[] = [];
     const paxPath = pax.get('path');
     const sparseName = pax.get('GNU.sparse.name');
-    if (paxPath !== undefined) names.push(paxPath);
-    else if (this.pending.longName !== undefined) names.push(this.pending.longName);
-    else names.push(h.name);
-    if (sparseName !== undefined) names.unshift(sparseName);
+    const plain = this.pending.longName ?? h.name;
+    if (sparseName !== undefined) {
+      names.push(sparseName);
+      if (paxPath !== undefined) names.push(paxPath);
+      else decoys.push(plain);
+    } else {
+      names.push(paxPath ?? plain);
+    }
     const name = names[0] as string;
     const linkname = pax.get('linkpath') ?? this.pending.longLink ?? h.linkname;
     const payloadSize = pax.has('size') ? paxInt(pax.get('size') as string) : h.size;
@@ -413,6 +420,7 @@ export class TarScanner {
     return {
       name,
       names,
+      decoys,
       type: type === 'file' && name.endsWith('/') ? 'dir' : type,
       mode: h.mode & 0o7777,
       uid: pax.has('uid') ? paxInt(pax.get('uid') as string) : h.uid,

@@ -115,7 +115,8 @@ function report(e: unknown, program: string, path: string[], cmd: Command, err: 
     return 125;
   }
   if (e instanceof CliError) {
-    err(e.withUsage ? `${e.message}\n\n${usageLine(program, path, cmd)}\n\n${hint}` : e.message);
+    const h = e.hintVerb === 'See' ? hint.replace(/^Run/, 'See') : hint;
+    err(e.withUsage ? `${e.message}\n\n${usageLine(program, path, cmd)}\n\n${h}` : e.message);
     return e.exitCode;
   }
   if (e instanceof FormatError) {

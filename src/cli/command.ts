@@ -53,6 +53,8 @@ export class CliError extends Error {
     readonly exitCode: number,
     /** Append the usage line and the "Run '… --help'" hint, as cobra does for input errors. */
     readonly withUsage = false,
+    /** docker says "See '… --help'" after a missing-argument error and "Run" elsewhere. */
+    readonly hintVerb: 'Run' | 'See' = 'Run',
   ) {
     super(message);
     this.name = 'CliError';
@@ -65,10 +67,10 @@ export function checkArgs(program: string, path: string[], rule: ArgRule | undef
   const cmd = `${program} ${path.join(' ')}`;
   const plural = (n: number) => (n === 1 ? 'argument' : 'arguments');
   if ('exact' in rule && args.length !== rule.exact) {
-    throw new CliError(`${program}: '${cmd}' requires exactly ${rule.exact} ${plural(rule.exact)}`, 1, true);
+    throw new CliError(`${program}: '${cmd}' requires ${rule.exact} ${plural(rule.exact)}`, 1, true);
   }
   if ('min' in rule && args.length < rule.min) {
-    throw new CliError(`${program}: '${cmd}' requires at least ${rule.min} ${plural(rule.min)}`, 1, true);
+    throw new CliError(`${program}: '${cmd}' requires at least ${rule.min} ${plural(rule.min)}`, 1, true, 'See');
   }
   if ('max' in rule && rule.max !== undefined && args.length > rule.max) {
     if (rule.max === 0) throw new CliError(`${program}: '${cmd}' accepts no arguments`, 1, true);

@@ -28,6 +28,9 @@ import { ContainerService } from './containers/container-service.js';
 import { ExecService } from './containers/exec-service.js';
 import { ContainerFiles } from './containers/container-files.js';
 import type { ImagePort } from './containers/image-port.js';
+import { NetworkRepository } from '../state/network-repository.js';
+import { NetworkService } from './networks/network-service.js';
+import { parsePools } from '../network/subnets.js';
 
 export interface EngineOptions {
   root: string;
@@ -64,6 +67,7 @@ export class Engine {
     readonly files: ContainerFiles,
     private readonly runtimes: ReadonlyMap<RuntimeName, ContainerRuntime>,
     readonly log: Logger,
+    readonly networks: NetworkService,
   ) {}
 
   static async open(opts: EngineOptions): Promise<Engine> {
@@ -109,6 +113,17 @@ export class Engine {
       for (const name of ['crun', 'runc'] as const) {
         runtimes.set(name, new ContainerRuntime({ stateDir: layout.runtimeDir, runtime: name, logger: log }));
       }
+      // Networking (issue 6). BALLAST_DEFAULT_ADDRESS_POOL takes dockerd's --default-address-pool syntax.
+      const pools = process.env['BALLAST_DEFAULT_ADDRESS_POOL'];
+      const networks = new NetworkService({
+        root: layout.root,
+        repo: new NetworkRepository(db),
+        containers: containerRepo,
+        events,
+        log,
+        ...(pools ? { pools: parsePools(pools) } : {}),
+      });
+      await networks.init();
       const containers = new ContainerService({
         root: layout.root,
         repo: containerRepo,
@@ -120,11 +135,13 @@ export class Engine {
         copier: { copyUp: async (src, dst) => void (await copyUp(src, dst)) },
         events,
         log,
+        networks,
       });
       const execs = new ExecService(containers);
       const files = new ContainerFiles(layers, imagePort, volumes);
-      const engine = new Engine(layout, events, db, lock, volumes, layerStore, layers, images, containers, execs, files, runtimes, log);
+      const engine = new Engine(layout, events, db, lock, volumes, layerStore, layers, images, containers, execs, files, runtimes, log, networks);
       await containers.reconcile();
+      await networks.reconcile();
       return engine;
     } catch (e) {
       lock.release();
@@ -142,6 +159,7 @@ export class Engine {
   }
 
   close(): void {
+    this.networks.close();
     for (const rt of this.runtimes.values()) rt.close();
     this.db.close();
     this.lock.release();

@@ -52,21 +52,34 @@ export interface EndpointSpec {
   gateway?: string;
 }
 
-/** Plugs one endpoint in: host batch (netns, veth, hairpin), then the namespace batch. */
-export async function plugEndpoint(ep: EndpointSpec): Promise<void> {
+function hostLines(ep: EndpointSpec): string[] {
   const host: string[] = [];
   if (ep.newNetns) host.push(`netns add ${ep.netns}`);
   host.push(
     `link add ${ep.hostVeth} master ${ep.bridge} up alias ${ep.alias} type veth peer name ${ep.ifname} netns ${ep.netns} address ${ep.mac}`,
     `link set ${ep.hostVeth} type bridge_slave hairpin on`,
   );
+  return host;
+}
+
+/**
+ * Plugs endpoints in with one host batch (netns, veths, hairpin); the
+ * namespace batch (namespaceLines) follows. On failure what the batch made is
+ * removed again.
+ */
+export async function plugEndpoints(eps: readonly EndpointSpec[]): Promise<void> {
+  if (eps.length === 0) return;
   try {
-    await ipBatch(host);
+    await ipBatch(eps.flatMap(hostLines));
   } catch (e) {
-    if (ep.newNetns) await deleteNetns(ep.netns);
-    else await deleteLink(ep.hostVeth).catch(() => undefined);
+    for (const ep of eps) await deleteLink(ep.hostVeth).catch(() => undefined);
+    for (const ep of eps) if (ep.newNetns) await deleteNetns(ep.netns).catch(() => undefined);
     throw e;
   }
+}
+
+export function plugEndpoint(ep: EndpointSpec): Promise<void> {
+  return plugEndpoints([ep]);
 }
 
 /** The addresses and routes inside the namespace (run after plugEndpoint). */

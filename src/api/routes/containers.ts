@@ -4,13 +4,14 @@ import type { ContainerConfig, HostConfig } from '../../domain/container.js';
 import { parseFilters, labelTermMatches } from '../../domain/filters.js';
 import type { Engine } from '../../engine/engine.js';
 import { formatRfc3339Nano, type ContainerRecord, type WaitCondition } from '../../engine/containers/container-service.js';
+import type { NetworkingConfigInput } from '../../engine/networks/network-service.js';
 import { boolParam, intParam, type Router } from '../router.js';
 import { STDERR, STDOUT, frame, pump, writeUpgradeHeaders } from '../streams.js';
 import { inspectJson, listJson } from '../wire/container.js';
 
 interface CreateBody extends ContainerConfig {
   HostConfig?: HostConfig | null;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: NetworkingConfigInput | null;
 }
 
 export function containerRoutes(router: Router, engine: Engine): void {
@@ -23,14 +24,20 @@ export function containerRoutes(router: Router, engine: Engine): void {
       c,
       { dir: containers.dir(c.id), logPath: containers.logPath(c.id), volumePath, layer: { ...layer, lowers: await engine.lowerDirs(c.id) } },
       engine.execs.idsOf(c.id),
+      engine.networks.containerView(c), // networking (issue 6)
     );
   };
 
   router.add('POST', '/containers/create', async (ctx) => {
     const body = await ctx.json<CreateBody>();
-    const { HostConfig: hostConfig, NetworkingConfig: _net, ...config } = body;
+    const { HostConfig: hostConfig, NetworkingConfig: networking, ...config } = body;
     const name = ctx.query.get('name');
-    const r = await containers.create({ ...(name ? { name } : {}), config, hostConfig: hostConfig ?? {} });
+    const r = await containers.create({
+      ...(name ? { name } : {}),
+      config,
+      hostConfig: hostConfig ?? {},
+      ...(networking ? { networkingConfig: networking } : {}), // networking (issue 6)
+    });
     return { status: 201, body: { Id: r.id, Warnings: r.warnings } };
   });
 
@@ -40,7 +47,7 @@ export function containerRoutes(router: Router, engine: Engine): void {
     const filters = parseFilters(ctx.query.get('filters'));
     let list = containers.list().filter((c) => (all || c.state.Running || filters.has('status')) && matchesFilters(c, filters));
     if (limit !== undefined && limit > 0) list = list.slice(0, limit);
-    return { status: 200, body: list.map((c) => listJson(c, volumePath)) };
+    return { status: 200, body: list.map((c) => listJson(c, volumePath, engine.networks.containerView(c))) };
   });
 
   router.add('GET', '/containers/:id/json', async (ctx) => ({ status: 200, body: await inspect(containers.get(ctx.params.id ?? '')) }));

@@ -53,7 +53,7 @@ export function volumeRoutes(router: Router, engine: Engine): void {
     const r = await volumes.prune(parseFilters(ctx.query.get('filters')), ctx.apiLevel / 1000);
     return {
       status: 200,
-      body: { VolumesDeleted: r.deleted.length > 0 ? r.deleted : null, SpaceReclaimed: r.spaceReclaimed },
+      body: { VolumesDeleted: r.deleted, SpaceReclaimed: r.spaceReclaimed },
     };
   });
 

@@ -3,6 +3,7 @@ import type { ContainerRecord } from '../../engine/containers/container-service.
 import { renderedMode, renderedPropagation, type ApiMountPoint } from '../../domain/mounts/index.js';
 import type { StoredMountPoint } from '../../engine/containers/mount-setup.js';
 import { processArgs } from '../../engine/containers/config-merge.js';
+import type { ContainerNetView, EndpointView } from '../../engine/networks/network-service.js';
 
 export interface ContainerPaths {
   dir: string;
@@ -41,7 +42,7 @@ function argsOf(c: ContainerRecord): string[] {
   }
 }
 
-export function inspectJson(c: ContainerRecord, p: ContainerPaths, execIds: string[]): Record<string, unknown> {
+export function inspectJson(c: ContainerRecord, p: ContainerPaths, execIds: string[], net?: ContainerNetView): Record<string, unknown> {
   const args = argsOf(c);
   return {
     Id: c.id,
@@ -95,48 +96,59 @@ export function inspectJson(c: ContainerRecord, p: ContainerPaths, execIds: stri
       ...(c.config.StopSignal ? { StopSignal: c.config.StopSignal } : {}),
       ...(typeof c.config.StopTimeout === 'number' ? { StopTimeout: c.config.StopTimeout } : {}),
     },
-    NetworkSettings: networkSettings(c),
+    NetworkSettings: networkSettings(c, net),
   };
 }
 
-function networkSettings(c: ContainerRecord): Record<string, unknown> {
-  const mode = c.hostConfig.NetworkMode ?? 'default';
-  const netName = mode === 'default' ? 'bridge' : mode;
+/** Docker's EndpointSettings of one network of a container (issue 6). */
+export function endpointJson(e: EndpointView | undefined): Record<string, unknown> {
+  return {
+    IPAMConfig: (e?.endpointConfig['IPAMConfig'] as unknown) ?? null,
+    Links: (e?.endpointConfig['Links'] as unknown) ?? null,
+    Aliases: e?.aliases ?? null,
+    NetworkID: e?.networkId ?? '',
+    EndpointID: e?.endpointId ?? '',
+    Gateway: e?.gateway ?? '',
+    IPAddress: e?.ip ?? '',
+    IPPrefixLen: e?.prefix ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    MacAddress: e?.mac ?? '',
+    DriverOpts: (e?.endpointConfig['DriverOpts'] as unknown) ?? null,
+  };
+}
+
+function networksJson(c: ContainerRecord, net: ContainerNetView | undefined): Record<string, unknown> {
+  if (!net) {
+    const mode = c.hostConfig.NetworkMode ?? 'default';
+    return { [mode === 'default' ? 'bridge' : mode]: endpointJson(undefined) };
+  }
+  return Object.fromEntries(net.endpoints.map((e) => [e.networkName, endpointJson(e)]));
+}
+
+function networkSettings(c: ContainerRecord, net: ContainerNetView | undefined): Record<string, unknown> {
+  // The legacy top-level fields describe the default bridge only, as in Docker.
+  const bridge = net?.endpoints.find((e) => e.networkName === 'bridge');
   return {
     Bridge: '',
-    SandboxID: '',
+    SandboxID: net?.sandboxId ?? '',
     HairpinMode: false,
     LinkLocalIPv6Address: '',
     LinkLocalIPv6PrefixLen: 0,
-    Ports: {},
-    SandboxKey: '',
+    Ports: net?.ports ?? {},
+    SandboxKey: net?.sandboxKey ?? '',
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
-    EndpointID: '',
-    Gateway: '',
+    EndpointID: bridge?.endpointId ?? '',
+    Gateway: bridge?.gateway ?? '',
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
-    IPAddress: '',
-    IPPrefixLen: 0,
+    IPAddress: bridge?.ip ?? '',
+    IPPrefixLen: bridge?.prefix ?? 0,
     IPv6Gateway: '',
-    MacAddress: '',
-    Networks: {
-      [netName]: {
-        IPAMConfig: null,
-        Links: null,
-        Aliases: null,
-        NetworkID: '',
-        EndpointID: '',
-        Gateway: '',
-        IPAddress: '',
-        IPPrefixLen: 0,
-        IPv6Gateway: '',
-        GlobalIPv6Address: '',
-        GlobalIPv6PrefixLen: 0,
-        MacAddress: '',
-        DriverOpts: null,
-      },
-    },
+    MacAddress: bridge?.mac ?? '',
+    Networks: networksJson(c, net),
   };
 }
 
@@ -172,7 +184,7 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
   return 'Created';
 }
 
-export function listJson(c: ContainerRecord, volumePath: (name: string) => string): Record<string, unknown> {
+export function listJson(c: ContainerRecord, volumePath: (name: string) => string, net?: ContainerNetView): Record<string, unknown> {
   const args = argsOf(c);
   const mode = c.hostConfig.NetworkMode ?? 'default';
   return {
@@ -182,12 +194,12 @@ export function listJson(c: ContainerRecord, volumePath: (name: string) => strin
     ImageID: c.imageId,
     Command: args.join(' '),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: net?.listPorts ?? [],
     Labels: c.config.Labels ?? {},
     State: c.state.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: mode },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: net ? networksJson(c, net) : {} },
     Mounts: mountPoints(c, volumePath),
   };
 }

@@ -96,7 +96,8 @@ async function runContainer(ctx: CommandContext): Promise<number> {
   const stopForwarding = sigProxy ? forwardSignals((sig) => api.kill(id, sig)) : () => undefined;
   try {
     const attached = config.AttachStdin || config.AttachStdout || config.AttachStderr;
-    const printId = !config.AttachStdout && !config.AttachStderr;
+    // docker 28 prints the id only in detached mode (not for `-a stdin`).
+    const printId = detach;
     let stream: Promise<{ detached: boolean }> | undefined;
     let hijacked: { socket: import('node:net').Socket; head: Buffer } | undefined;
     if (attached) {

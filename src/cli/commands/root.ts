@@ -5,6 +5,7 @@ import { volumeCommand } from './volume.js';
 import { containerCommand, containerShortcuts } from './container.js';
 import { inspectCommand } from './container-inspect.js';
 import { imageCommand, imageShortcuts } from './image.js';
+import { networkCommand } from './network.js';
 
 export const rootCommand: Command = {
   name: '',
@@ -17,6 +18,7 @@ export const rootCommand: Command = {
     containerCommand,
     imageCommand,
     volumeCommand,
+    networkCommand,
     systemCommand,
     versionCommand,
     infoCommand,

@@ -60,6 +60,8 @@ import {
 import { newContainerId, randomName } from './naming.js';
 import { resolveUser } from './user.js';
 import { checkExecutable } from './exec-check.js';
+// Networking (issue 6): endpoints are recorded at create, plugged in before the runtime's create, unplugged on exit.
+import type { NetworkService, NetworkingConfigInput } from '../networks/network-service.js';
 
 export interface ContainerServiceDeps {
   root: string;
@@ -72,12 +74,16 @@ export interface ContainerServiceDeps {
   copier: CopyUpPort;
   events: EventSink;
   log: Logger;
+  /** Networking (issue 6); absent: every container gets a private netns with only lo (or the host's). */
+  networks?: NetworkService;
 }
 
 export interface CreateContainerRequest {
   name?: string;
   config: ContainerConfig;
   hostConfig: HostConfig;
+  /** Networking (issue 6): NetworkingConfig of the create request (EndpointsConfig aliases, IPAMConfig). */
+  networkingConfig?: NetworkingConfigInput;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -181,6 +187,8 @@ export class ContainerService {
     config.Image = imageRef;
     config.Hostname = req.config.Hostname || id.slice(0, 12);
     processArgs(config); // "No command specified"
+    // Networking (issue 6): Docker's "network X not found" and alias errors at create.
+    const netPlan = this.d.networks?.planAttachments(config, hostConfig, req.networkingConfig) ?? [];
 
     const planned = planMounts({
       config,
@@ -220,6 +228,7 @@ export class ContainerService {
         record.mounts = points as unknown as Record<string, unknown>[];
         this.d.repo.transaction(() => {
           this.d.repo.insert(record);
+          this.d.networks?.recordAttachments(id, netPlan); // networking (issue 6)
           for (const p of points) if (p.kind === 'volume') this.d.volumes.addUser(p.name as string, id);
         });
         registered = true;
@@ -245,6 +254,18 @@ export class ContainerService {
       throw conflict(
         `Conflict. The container name "${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
+    }
+  }
+
+  /** Docker's volume mount/unmount events, one per volume mount point of the container. */
+  private volumeEvents(c: ContainerRecord, action: 'mount' | 'unmount'): void {
+    for (const p of c.mounts as unknown as StoredMountPoint[]) {
+      if (p.kind !== 'volume') continue;
+      const attributes: Record<string, string> =
+        action === 'mount'
+          ? { container: c.id, destination: p.target, driver: p.resolvedDriver ?? 'local', propagation: '', 'read/write': String(!p.readOnly) }
+          : { container: c.id, driver: p.resolvedDriver ?? 'local' };
+      this.d.events.emit({ type: 'volume', action, id: p.name as string, attributes });
     }
   }
 
@@ -291,6 +312,7 @@ export class ContainerService {
     const cleanup = async () => {
       await releaseMounts(c.id, points, this.d.volumes);
       await rt.delete(ref, { force: true }).catch(() => undefined);
+      await this.d.networks?.tearDown(c.id).catch(() => undefined); // networking (issue 6)
       await this.d.layers.releaseContainerRootfs(c.id);
     };
     try {
@@ -298,6 +320,8 @@ export class ContainerService {
       const hostname = c.config.Hostname || c.id.slice(0, 12);
       const networkMode = c.hostConfig.NetworkMode ?? 'default';
       const userTargets = new Set(mounts.map((m) => m.destination));
+      // Networking (issue 6): netns + veths + ports + DNS before the runtime's create.
+      const net = this.d.networks ? await this.d.networks.setUp(c) : undefined;
       const etc = writeEtcFiles({
         dir: this.dir(c.id),
         hostname,
@@ -305,6 +329,8 @@ export class ContainerService {
         readOnly: c.hostConfig.ReadonlyRootfs ?? false,
         extraHosts: c.hostConfig.ExtraHosts ?? [],
         dns: c.hostConfig.Dns ?? [],
+        ...(net ? { selfHosts: net.selfHosts } : {}),
+        ...(net?.resolvConf !== undefined ? { resolvConf: net.resolvConf } : {}),
       }).filter((m) => !userTargets.has(m.destination));
       const args = processArgs(c.config);
       const env = containerEnv(c.config, hostname, user.home);
@@ -324,7 +350,8 @@ export class ContainerService {
           ? { consoleSize: { height: consoleSize[0] ?? 24, width: consoleSize[1] ?? 80 } }
           : {}),
         mounts: [...etc, ...mounts],
-        namespaces: { network: networkMode === 'host' ? 'host' : 'none' },
+        namespaces: { network: net ? net.namespace : networkMode === 'host' ? 'host' : 'none' },
+        ...(net && Object.keys(net.sysctls).length > 0 ? { sysctls: net.sysctls } : {}),
         rlimits: { requested: [], policy: 'clamp', host: this.hostRlimits },
         cgroupsParent: '/ballast',
         ...(c.config.StopSignal ? { stopSignal: c.config.StopSignal } : {}),
@@ -354,6 +381,7 @@ export class ContainerService {
       };
       this.d.repo.updateState(c.id, state, { ...c.extra, conmonPid: created.conmonPid });
       this.stopping.delete(c.id);
+      this.volumeEvents(c, 'mount');
       this.d.events.emit({ type: 'container', action: 'start', id: c.id, attributes: this.eventAttributes(c) });
       this.watchExit(c.id, rt);
     } catch (e) {
@@ -379,6 +407,7 @@ export class ContainerService {
         this.d.log.warn('runtime delete failed', { id, error: messageOf(e) }),
       );
       await releaseMounts(id, c.mounts as unknown as StoredMountPoint[], this.d.volumes);
+      await this.d.networks?.tearDown(id).catch((e: unknown) => this.d.log.warn('network teardown failed', { id, error: messageOf(e) })); // issue 6
       await this.d.layers.releaseContainerRootfs(id);
       const state: ContainerState = {
         ...c.state,
@@ -392,6 +421,7 @@ export class ContainerService {
         FinishedAt: finishedAt.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'),
       };
       this.d.repo.updateState(id, state);
+      this.volumeEvents(c, 'unmount');
       this.d.events.emit({
         type: 'container',
         action: 'die',
@@ -596,6 +626,7 @@ export class ContainerService {
       if (!c) return;
       const rt = this.runtimeOf(c);
       await rt.delete(this.ref(c.id), { force: true }).catch(() => undefined);
+      await this.d.networks?.tearDown(c.id); // networking (issue 6): frees addresses, ports, netns
       const points = c.mounts as unknown as StoredMountPoint[];
       await releaseMounts(c.id, points, this.d.volumes);
       await this.d.layers.removeContainerLayer(c.id);

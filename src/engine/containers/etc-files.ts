@@ -15,6 +15,10 @@ export interface EtcFilesInput {
   readOnly: boolean;
   extraHosts: readonly string[];
   dns: readonly string[];
+  /** Networking (issue 6): the container's own addresses, after --add-host, as Docker appends them. */
+  selfHosts?: ReadonlyArray<{ ip: string; names: readonly string[] }>;
+  /** Networking (issue 6): resolv.conf rendered for the container's network (127.0.0.11 on user networks). */
+  resolvConf?: string;
 }
 
 function hostResolvConf(): string {
@@ -43,6 +47,7 @@ export function writeEtcFiles(input: EtcFilesInput): OciMount[] {
     const i = entry.indexOf(':');
     if (i > 0) hosts.push(`${entry.slice(i + 1)}\t${entry.slice(0, i)}`);
   }
+  for (const self of input.selfHosts ?? []) hosts.push(`${self.ip}\t${self.names.join(' ')}`);
   if (input.networkMode === 'host') {
     let host = '';
     try {
@@ -55,8 +60,8 @@ export function writeEtcFiles(input: EtcFilesInput): OciMount[] {
     writeFileSync(hostsPath, hosts.join('\n') + '\n', { mode: 0o644 });
   }
 
-  let resolv = hostResolvConf();
-  if (input.dns.length > 0) {
+  let resolv = input.resolvConf ?? hostResolvConf();
+  if (input.resolvConf === undefined && input.dns.length > 0) {
     resolv = resolv
       .split('\n')
       .filter((l) => !l.startsWith('nameserver'))

@@ -26,7 +26,7 @@ import {
 } from '../../domain/filters.js';
 import type { VolumeRepository } from '../../state/volume-repository.js';
 import type { VolumeDriver, VolumeRef } from '../../storage/volumes/driver.js';
-import { fsyncPath } from '../../lib/durable.js';
+import { fsyncPath, writeFileDurable } from '../../lib/durable.js';
 import { goPathError } from '../../lib/node-errors.js';
 import { KeyedMutex } from '../../lib/keyed-mutex.js';
 import { apparentSize } from '../../lib/disk-usage.js';
@@ -130,6 +130,10 @@ export class VolumeService {
       } catch (e) {
         rmdirSync(root);
         throw invalidArgument(`error while creating volume data path '${data}': ${goPathError('mkdir', data, e)}`);
+      }
+      if (volume.options && Object.keys(volume.options).length > 0) {
+        // Where Docker keeps a local volume's options; tools and people look for it there.
+        writeFileDurable(join(root, 'opts.json'), dockerOptsJson(volume.options), 0o600);
       }
       fsyncPath(root);
       fsyncPath(this.volumesDir);
@@ -325,6 +329,11 @@ export class VolumeService {
       if (!isLive(holder)) await this.release(volume, holder);
     }
   }
+}
+
+/** volumes/<name>/opts.json as dockerd writes it (Go field order). */
+function dockerOptsJson(o: StringMap): string {
+  return JSON.stringify({ MountType: o['type'] ?? '', MountOpts: o['o'] ?? '', MountDevice: o['device'] ?? '', Quota: { Size: 0 } });
 }
 
 function copyMap(m: StringMap | null): StringMap | null {

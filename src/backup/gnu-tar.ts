@@ -1,0 +1,58 @@
+/**
+ * GNU tar invocations. Everything a volume holds is kept: numeric owners,
+ * modes, nanosecond mtimes (pax), xattrs of every namespace and ACLs, hard
+ * links, symlinks as links, holes (pax sparse 1.0), FIFOs and device nodes.
+ * atime/ctime records are left out so an archive depends only on the data.
+ */
+
+const KEEP_ALL = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner'];
+
+const CREATE = [
+  '--create',
+  '--file=-',
+  '--format=posix',
+  '--pax-option=delete=atime,delete=ctime',
+  '--sparse',
+  ...KEEP_ALL,
+  '--sort=name',
+];
+
+/**
+ * A backup: names come on stdin (-T -), so the manifest can be handed over
+ * last, once the data before it has been hashed. The volume's "." becomes
+ * "data" (symlink targets are left alone: S).
+ */
+export function backupCreateArgs(): string[] {
+  return [...CREATE, '--transform=s,^\\.,data,S', '--files-from=-'];
+}
+
+/** The names list for backupCreateArgs, up to (and including) the end marker. */
+export function backupNameList(metaDir: string, dataDir: string, volumeMember: string, readmeMember: string): string {
+  for (const p of [metaDir, dataDir]) {
+    if (/[\n\\]/.test(p)) throw new Error(`unsupported path for an archive source: ${JSON.stringify(p)}`);
+  }
+  return `--directory=${metaDir}\n${volumeMember}\n--directory=${dataDir}\n.\n--directory=${metaDir}\n${readmeMember}\n`;
+}
+
+/** A plain export: the volume's content as "./…" entries. */
+export function exportCreateArgs(dataDir: string): string[] {
+  return [...CREATE, '-C', dataDir, '.'];
+}
+
+/** Extraction into a fresh directory; the gate in front has checked every member. */
+export function extractArgs(dir: string): string[] {
+  return [
+    '--extract',
+    '--file=-',
+    ...KEEP_ALL,
+    '--same-owner',
+    '--preserve-permissions',
+    '--warning=no-unknown-keyword',
+    '--warning=no-timestamp',
+    '-C',
+    dir,
+  ];
+}
+
+/** tar's exit status 1 means "some files differ" (changed while read): a warning, not a failure. */
+export const TAR_CREATE_OK = [0, 1] as const;
