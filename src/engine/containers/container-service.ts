@@ -697,9 +697,13 @@ export class ContainerService {
         await this.onExit(c.id, -1, false, new Date());
       }
     }
-    // Holds left by containers that no longer exist or don't run (a crash mid-start).
+    // Holds left by containers that no longer exist or don't run (a crash mid-start), and by
+    // copy-ups a crash interrupted. Other holders (API clients, backups) keep theirs.
     const live = new Set(this.list().filter((c) => c.state.Running).map((c) => c.id));
-    await this.d.volumes.releaseStaleHolders((holder) => live.has(holder));
+    await this.d.volumes.releaseStaleHolders((holder) => {
+      if (holder.startsWith('copy-up:')) return false;
+      return !/^[0-9a-f]{64}$/.test(holder) || live.has(holder);
+    });
     for (const c of this.list()) {
       if (!c.state.Running && existsSync(join(this.dir(c.id), 'merged'))) {
         await this.d.layers.releaseContainerRootfs(c.id);
