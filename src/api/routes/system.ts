@@ -1,8 +1,8 @@
 /** _ping, /version, /info, /system/df, /events. */
 import { cpus, hostname, release, totalmem, type } from 'node:os';
 import type { Engine } from '../../engine/engine.js';
-import type { EngineEvent } from '../../engine/events.js';
-import { parseFilters } from '../../domain/filters.js';
+import type { StampedEvent } from '../../engine/events.js';
+import { labelTermMatches, parseFilters } from '../../domain/filters.js';
 import type { Router } from '../router.js';
 import { MIN_API_VERSION } from '../version.js';
 import { toWireVolume } from '../wire/volume.js';
@@ -127,38 +127,87 @@ export function systemRoutes(router: Router, engine: Engine, info: SystemInfo): 
 
   router.add('GET', '/events', (ctx) => {
     const filters = parseFilters(ctx.query.get('filters'));
-    const types = filters.get('type');
+    const matches = eventFilter(filters);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const since = parseEventTime(ctx.query.get('since'), now);
+    const until = parseEventTime(ctx.query.get('until'), now);
     const res = ctx.res;
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.flushHeaders();
-    const write = (e: Required<EngineEvent>) => {
-      if (types && types.length > 0 && !types.includes(e.type)) return;
-      const seconds = Number(e.timeNano / 1_000_000_000n);
-      const legacy = e.type === 'container' ? { status: e.action, id: e.id, from: e.attributes['image'] ?? '' } : {};
-      res.write(
-        JSON.stringify({
-          ...legacy,
-          Type: e.type,
-          Action: e.action,
-          Actor: { ID: e.id, Attributes: e.attributes },
-          scope: 'local',
-          time: seconds,
-          timeNano: Number(e.timeNano),
-        }) + '\n',
-      );
+    const write = (e: StampedEvent) => {
+      if (!matches(e)) return;
+      // timeNano is an int64 on the wire; a JS number would round it.
+      res.write(JSON.stringify(eventJson(e)).replace('"timeNano":0', `"timeNano":${e.timeNano}`) + '\n');
     };
-    const unsubscribe = engine.events.subscribe(write);
+    const past = since !== undefined ? engine.events.replay(since, until ?? now) : [];
+    for (const e of past) write(e);
+    if (until !== undefined && until <= now) {
+      res.end();
+      return { streamed: true };
+    }
+    const unsubscribe = engine.events.subscribe((e) => {
+      if (until !== undefined && e.timeNano > until) return;
+      write(e);
+    });
     ctx.req.on('close', unsubscribe);
-    const until = ctx.query.get('until');
-    if (until) {
-      const ms = Number(until) * 1000 - Date.now();
+    if (until !== undefined) {
       setTimeout(() => {
         unsubscribe();
         res.end();
-      }, Math.max(0, ms));
+      }, Number((until - now) / 1_000_000n));
     }
     return { streamed: true };
   });
+}
+
+/** `since`/`until`: Unix seconds with an optional fraction ("1700000000.123456789"). */
+function parseEventTime(raw: string | null, _now: bigint): bigint | undefined {
+  if (!raw) return undefined;
+  const [sec = '0', frac = ''] = raw.split('.');
+  if (!/^\d+$/.test(sec) || !/^\d*$/.test(frac)) return undefined;
+  return BigInt(sec) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+}
+
+/** Docker's event filters: type, event/action, container, volume, image, network, label. */
+function eventFilter(filters: ReadonlyMap<string, readonly string[]>): (e: StampedEvent) => boolean {
+  return (e) => {
+    for (const [key, values] of filters) {
+      if (values.length === 0) continue;
+      const ok = (() => {
+        switch (key) {
+          case 'type':
+            return values.includes(e.type);
+          case 'event':
+          case 'action':
+            return values.includes(e.action);
+          case 'container':
+          case 'volume':
+          case 'image':
+          case 'network':
+            return e.type === key && (values.includes(e.id) || values.includes(e.attributes['name'] ?? '\0'));
+          case 'label':
+            return values.every((t) => labelTermMatches(e.attributes, t));
+          default:
+            return true;
+        }
+      })();
+      if (!ok) return false;
+    }
+    return true;
+  };
+}
+
+function eventJson(e: StampedEvent): Record<string, unknown> {
+  const legacy = e.type === 'container' ? { status: e.action, id: e.id, from: e.attributes['image'] ?? '' } : {};
+  return {
+    ...legacy,
+    Type: e.type,
+    Action: e.action,
+    Actor: { ID: e.id, Attributes: e.attributes },
+    scope: 'local',
+    time: Number(e.timeNano / 1_000_000_000n),
+    timeNano: 0,
+  };
 }
 
 function goArch(): string {

@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { infoCommand, systemCommand, versionCommand } from './system.js';
 import { volumeCommand } from './volume.js';
+import { eventsCommand } from './events.js';
 import { containerCommand, containerShortcuts } from './container.js';
 import { inspectCommand } from './container-inspect.js';
 import { imageCommand, imageShortcuts } from './image.js';
@@ -21,6 +22,7 @@ export const rootCommand: Command = {
     networkCommand,
     systemCommand,
     versionCommand,
+    eventsCommand,
     infoCommand,
   ],
 };

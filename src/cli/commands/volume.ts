@@ -156,7 +156,7 @@ const prune: Command = {
     if (all) {
       if (!modern) {
         throw new CliError(
-          `"--all" requires API version 1.42, but the ballast daemon API version is ${client.apiVersion}`,
+          `"--all" requires API version 1.42, but the Docker daemon API version is ${client.apiVersion}`,
           1,
         );
       }

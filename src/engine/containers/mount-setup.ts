@@ -78,8 +78,8 @@ export function ensureVolumes(points: StoredMountPoint[], volumes: VolumeService
   return points.map((p) => {
     if (p.kind !== 'volume') return p;
     const name = p.name as string;
-    const existing = volumes.find(name);
-    if (existing) return { ...p, resolvedDriver: existing.driver };
+    // Always through create, as dockerd 20.10 does: an existing volume comes back unchanged
+    // (and a "create" event is emitted for every reference, as 20.10 emits it).
     const v = volumes.create({
       name,
       ...(p.driver ? { driver: p.driver } : {}),

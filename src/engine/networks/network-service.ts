@@ -29,7 +29,7 @@ import { PortReservations } from '../../network/reservations.js';
 import { containerDnsTable, type BridgeEntry, type Proto, type PublishEntry } from '../../network/ruleset.js';
 import { DOCKER_DEFAULT_POOLS, firstFree, hostSubnets, withAllocationLock, type AddressPool } from '../../network/subnets.js';
 import type { EventSink } from '../events.js';
-import { findContainer, getContainer, getNetwork, modeOf, networkNameOfMode } from './lookup.js';
+import { findContainer, findNetwork, getContainer, getNetwork, modeOf, networkNameOfMode } from './lookup.js';
 import { portRequests } from './port-requests.js';
 import { parseResolv, renderResolv, upstreamsFor, type ParsedResolv } from './resolv.js';
 
@@ -68,7 +68,9 @@ export interface CreateNetworkRequest {
 
 /** One planned attachment (validated at create, recorded in the create transaction). */
 export interface AttachmentPlan {
-  network: NetworkRecord;
+  /** Undefined when the network does not exist (yet): Docker fails the start, not the create. */
+  network: NetworkRecord | undefined;
+  networkName: string;
   aliases: string[];
   ipv4Request: string;
   endpointConfig: Record<string, unknown>;
@@ -115,6 +117,8 @@ export interface NetworkEndpointInfo {
 }
 
 const BUILTIN = ['bridge', 'host', 'none'] as const;
+/** network_id of an attachment to a network that did not exist at create. */
+const PENDING = 'pending:';
 
 const nowRfc3339Nano = (): string => {
   const d = new Date();
@@ -544,21 +548,21 @@ export class NetworkService {
     const names = [primaryName, ...Object.keys(endpoints).filter((k) => k !== primaryName && !(k === 'default' && primaryName === 'bridge'))];
     const plans: AttachmentPlan[] = [];
     for (const [i, netName] of names.entries()) {
-      const n = getNetwork(this.d.repo, netName);
-      if (n.driver !== 'bridge') {
+      const n = findNetwork(this.d.repo, netName);
+      if (n && n.driver !== 'bridge') {
         throw invalidArgument('conflicting options: cannot attach both user-defined and non-user-defined network-modes');
       }
-      const ep = (i === 0 ? (endpoints[netName] ?? endpoints['default'] ?? endpoints[n.name]) : endpoints[netName]) ?? {};
-      plans.push(this.planOne(n, ep));
+      const ep = (i === 0 ? (endpoints[netName] ?? endpoints['default'] ?? (n ? endpoints[n.name] : undefined)) : endpoints[netName]) ?? {};
+      plans.push(this.planOne(n, ep, netName, false));
     }
     return plans;
   }
 
-  private planOne(n: NetworkRecord, ep: EndpointConfigInput): AttachmentPlan {
+  private planOne(n: NetworkRecord | undefined, ep: EndpointConfigInput, name: string, strictAliases: boolean): AttachmentPlan {
     const aliases = (ep.Aliases ?? []).filter((a) => a !== '');
-    if (n.builtin && aliases.length > 0) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
+    if (strictAliases && n?.builtin && aliases.length > 0) throw invalidArgument('network-scoped alias is supported only for containers in user defined networks');
     const ipv4 = ep.IPAMConfig?.IPv4Address ?? '';
-    if (ipv4) {
+    if (ipv4 && n) {
       if (!n.userIpam) throw invalidArgument('user specified IP address is supported only when connecting to networks with user configured subnets');
       const ip = parseIp(ipv4);
       const subnet = parseCidr(n.subnet ?? '', true);
@@ -568,7 +572,7 @@ export class NetworkService {
     if (ep.IPAMConfig) endpointConfig['IPAMConfig'] = ep.IPAMConfig;
     if (ep.Links) endpointConfig['Links'] = ep.Links;
     if (ep.DriverOpts) endpointConfig['DriverOpts'] = ep.DriverOpts;
-    return { network: n, aliases, ipv4Request: ipv4, endpointConfig };
+    return { network: n, networkName: n?.name ?? name, aliases, ipv4Request: ipv4, endpointConfig };
   }
 
   /** Records the plan (call inside the create transaction, after the container row). */
@@ -579,11 +583,12 @@ export class NetworkService {
   private insertAttachment(containerId: string, p: AttachmentPlan, position: number): void {
     const short = containerId.slice(0, 12);
     // On user networks the short id is an alias from the start (compose checks for it).
-    const aliases = p.network.builtin ? p.aliases : p.aliases.includes(short) ? p.aliases : [...p.aliases, short];
+    const aliases = p.network?.builtin ? p.aliases : p.aliases.includes(short) ? p.aliases : [...p.aliases, short];
     this.d.repo.insertAttachment({
       containerId,
-      networkId: p.network.id,
-      networkName: p.network.name,
+      // A network that does not exist yet is looked up by name again at start.
+      networkId: p.network?.id ?? `${PENDING}${p.networkName}`,
+      networkName: p.networkName,
       position,
       aliases,
       ipv4Request: p.ipv4Request,
@@ -627,6 +632,7 @@ export class NetworkService {
   }
 
   private async plugContainer(c: ContainerRecord): Promise<NetworkSetup> {
+    this.resolvePending(c.id);
     const atts = this.d.repo.attachmentsOf(c.id);
     const nets = atts.map((a) => {
       const n = this.d.repo.getNetwork(a.networkId);
@@ -713,6 +719,19 @@ export class NetworkService {
     };
   }
 
+  /** Attachments recorded for networks that did not exist at create: bind them by name now. */
+  private resolvePending(containerId: string): void {
+    for (const a of this.d.repo.attachmentsOf(containerId)) {
+      if (!a.networkId.startsWith(PENDING)) continue;
+      const n = findNetwork(this.d.repo, a.networkName);
+      if (!n) throw notFound(`network ${a.networkName} not found`);
+      this.d.repo.transaction(() => {
+        this.d.repo.deleteAttachment(containerId, a.networkId);
+        this.d.repo.insertAttachment({ ...a, networkId: n.id, networkName: n.name });
+      });
+    }
+  }
+
   /** Lowest free address of the network (or the requested one); never one already handed out. */
   private allocate(n: NetworkRecord, requested: string): number {
     const subnet = parseCidr(n.subnet ?? '', true);
@@ -777,7 +796,7 @@ export class NetworkService {
     const c = getContainer(this.d.containers, ctrRef);
     const mode = modeOf(c.hostConfig.NetworkMode);
     if (n.driver === 'host' || mode.kind === 'host') {
-      throw new EngineError('forbidden', 'container cannot be disconnected from host network or connected to host network');
+      throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     }
     if (n.driver === 'null' || mode.kind === 'none') {
       throw new EngineError('forbidden', 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
@@ -787,7 +806,7 @@ export class NetworkService {
       if (this.d.repo.attachmentsOf(c.id).some((a) => a.networkId === n.id)) {
         throw new EngineError('forbidden', `endpoint with name ${c.name.slice(1)} already exists in network ${n.name}`);
       }
-      const plan = this.planOne(n, ep);
+      const plan = this.planOne(n, ep, n.name, true);
       const position = this.d.repo.nextPosition(c.id);
       this.insertAttachment(c.id, plan, position);
       const fresh = this.d.containers.get(c.id);
@@ -846,11 +865,11 @@ export class NetworkService {
       throw notFound(`No such container: ${ctrRef}`);
     }
     if (n.driver === 'host' || modeOf(c.hostConfig.NetworkMode).kind === 'host') {
-      throw new EngineError('forbidden', 'container cannot be disconnected from host network or connected to host network');
+      throw invalidArgument('container cannot be disconnected from host network or connected to host network');
     }
     await this.lock.run(`ctr:${c.id}`, async () => {
       const a = this.d.repo.attachmentsOf(c.id).find((x) => x.networkId === n.id);
-      if (!a) throw new EngineError('forbidden', `container ${c.id} is not connected to network ${n.name}`);
+      if (!a) throw internal(`container ${c.id} is not connected to network ${n.name}`);
       if (a.state !== 'down') {
         const ports = this.d.repo.portsOf(c.id).filter((p) => p.containerIp === a.ip);
         for (const p of ports) this.reservations.release(p.proto as Proto, p.hostIp, p.hostPort);
@@ -880,7 +899,7 @@ export class NetworkService {
       const up = a.state === 'up' && c.state.Running;
       endpoints.push({
         networkName: n?.name ?? a.networkName,
-        networkId: a.networkId,
+        networkId: a.networkId.startsWith(PENDING) ? '' : a.networkId,
         aliases: a.aliases.length > 0 ? a.aliases : null,
         endpointConfig: a.endpointConfig,
         endpointId: up ? (a.endpointId ?? '') : '',

@@ -82,9 +82,10 @@ export class VolumeService {
   /** Docker's create: idempotent for an existing name (new labels/options ignored). */
   create(req: CreateVolumeRequest): Volume {
     const name = req.name || randomBytes(32).toString('hex');
-    const driverName = req.driver || 'local';
-    const driver = this.driverFor(driverName, name);
     const existing = this.repo.get(name);
+    // No driver asked for (a container's reference): an existing volume keeps its own.
+    const driverName = req.driver || existing?.driver || 'local';
+    const driver = this.driverFor(driverName, name);
     if (existing) {
       if (existing.driver !== driverName) {
         throw conflict(
