@@ -78,4 +78,4 @@ median() { node -e "console.log((JSON.parse(require('fs').readFileSync('$1','utf
   done
   echo
   echo "Rerun: \`bench/containers.sh [--runs N] [--size MiB]\` as root."
-} | tee "$REPO/docs/benchmarks-containers.md"
+} | tee /dev/stderr | node "$REPO/bench/publish.mjs" containers

@@ -48,4 +48,4 @@ hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/D-ls-many
 hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/BD-ls-many.json" "sh -c '$BD volume ls -q | wc -l'" >/dev/null
 hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/BB-ls-many.json" "sh -c '$BB volume ls -q | wc -l'" >/dev/null
 
-node "$REPO/bench/report-volumes.mjs" "$OUT" "$NVOL" "$RUNS" | tee "$REPO/docs/benchmarks-volumes.md"
+node "$REPO/bench/report-volumes.mjs" "$OUT" "$NVOL" "$RUNS" | tee /dev/stderr | node "$REPO/bench/publish.mjs" volumes
