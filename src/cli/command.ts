@@ -69,6 +69,10 @@ export function checkArgs(program: string, path: string[], rule: ArgRule | undef
   if ('exact' in rule && args.length !== rule.exact) {
     throw new CliError(`${program}: '${cmd}' requires ${rule.exact} ${plural(rule.exact)}`, 1, true);
   }
+  // cobra's RequiresRangeArgs: one message for too few and too many.
+  if ('min' in rule && rule.max !== undefined && (args.length < rule.min || args.length > rule.max)) {
+    throw new CliError(`${program}: '${cmd}' requires at least ${rule.min} and at most ${rule.max} ${plural(rule.max)}`, 1, true);
+  }
   if ('min' in rule && args.length < rule.min) {
     throw new CliError(`${program}: '${cmd}' requires at least ${rule.min} ${plural(rule.min)}`, 1, true, 'See');
   }

@@ -8,6 +8,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 // The bundle (dist/ballast.mjs, scripts/bundle-cli.mjs) sits two levels above this module.
 const daemonEntry = process.env['BALLAST_BUNDLED'] === '1' ? join(here, 'src', 'main', 'ballastd.js') : join(here, 'ballastd.js');
 
+// A closed pipe (`ballast logs x | head`) ends the CLI quietly with 141, like a Go program
+// killed by SIGPIPE; Node ignores SIGPIPE and would otherwise crash on the 'error' event.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
+}
+
 const code = await runCli(process.argv.slice(2), {
   io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
   env: { ...process.env, BALLAST_CLI_VERSION: BALLAST_VERSION },

@@ -24,10 +24,12 @@ import {
   type NamedReference,
 } from './image-reference.js';
 
-/** `<program>: <msg>` + blank line + the help hint: docker's reportError for run/create (exit 125). */
+/**
+ * `<program>: <msg>` + blank line + the help hint: docker's reportError for run/create
+ * (exit 125). The hint names the bare command ("run"), also under `container run`.
+ */
 export function reportRunError(ctx: CommandContext, message: string, code = 125): CliError {
-  const cmd = [ctx.program, ...ctx.path].join(' ');
-  return new CliError(`${ctx.program}: ${message}\n\nRun '${cmd} --help' for more information`, code);
+  return new CliError(`${ctx.program}: ${message}\n\nRun '${ctx.program} ${ctx.command.name} --help' for more information`, code);
 }
 
 /** Parses the run/create options, turning client-side rejections into exit 125. */
@@ -90,7 +92,7 @@ export async function createContainer(ctx: CommandContext, plan: ContainerPlan):
   if (!versionAtLeast(client.apiVersion, '1.44')) {
     // The Go client refuses per-network MAC addresses below API 1.44.
     if (Object.values(plan.body.NetworkingConfig.EndpointsConfig).some((ep) => ep['MacAddress'])) {
-      throw new Error(`"specify mac-address per network" requires API version 1.44, but the ballast daemon API version is ${client.apiVersion}`);
+      throw new Error(`"specify mac-address per network" requires API version 1.44, but the Docker daemon API version is ${client.apiVersion}`);
     }
   }
   const cid = new CidFile(plan.cidfile);

@@ -9,7 +9,7 @@ import { ContainersApi } from '../../client/containers.js';
 import { ImagesApi } from '../../client/images.js';
 import { CliError, type Command } from '../command.js';
 import { containersApi, errorText } from './container-common.js';
-import { inspectEach, type Inspected } from './inspect-output.js';
+import { CONTAINER_INSPECT, IMAGE_INSPECT, inspectEach, type Inspected } from './inspect-output.js';
 
 const FORMAT_HELP =
   "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.";
@@ -30,7 +30,7 @@ export const containerInspectCommand: Command = {
       ctx.args,
       async (ref) => {
         const { json, raw } = await api.inspectRaw(ref, ctx.flags.bool('size'));
-        return { raw, value: json };
+        return { raw, value: json, typed: CONTAINER_INSPECT };
       },
       (_ref, e) => errorText(e),
     );
@@ -77,7 +77,7 @@ export const inspectCommand: Command = {
         sized: true,
         get: async (ref) => {
           const { json, raw } = await containers.inspectRaw(ref, size);
-          return { raw, value: json };
+          return { raw, value: json, typed: CONTAINER_INSPECT };
         },
       },
       {
@@ -85,7 +85,7 @@ export const inspectCommand: Command = {
         sized: false,
         get: async (ref) => {
           const { json, raw } = await images.inspectRaw(ref);
-          return { raw, value: json };
+          return { raw, value: json, typed: IMAGE_INSPECT };
         },
       },
       { type: 'network', sized: false, get: (ref) => getRaw(client, `/networks/${enc(ref)}`) },

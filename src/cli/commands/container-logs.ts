@@ -61,14 +61,15 @@ export const logsCommand: Command = {
     const c = await api.inspect(ctx.args[0] as string).catch((e: unknown) => {
       throw new CliError(errorText(e), 1);
     });
-    let since: string;
-    let until: string;
-    try {
-      since = getTimestamp(f.string('since') ?? '');
-      until = getTimestamp(f.string('until') ?? '');
-    } catch (e) {
-      throw new CliError((e as Error).message, 1);
-    }
+    const timestamp = (flag: 'since' | 'until'): string => {
+      try {
+        return getTimestamp(f.string(flag) ?? '');
+      } catch (e) {
+        throw new CliError(`invalid value for "${flag}": ${(e as Error).message}`, 1);
+      }
+    };
+    const since = timestamp('since');
+    const until = timestamp('until');
     const res = await api.logs(c.Id, {
       stdout: true,
       stderr: true,

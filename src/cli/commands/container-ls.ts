@@ -3,7 +3,10 @@ import type { ContainerSummary } from '../../client/containers.js';
 import { humanSizeWithPrecision } from '../../domain/units.js';
 import type { Command } from '../command.js';
 import { FILTER_FLAG, filtersToMap } from '../opts.js';
-import { renderList, type FormatRow } from '../render.js';
+import { CliError } from '../command.js';
+import { Template, TemplateParseError } from '../format/index.js';
+import { GoNilPtr } from '../format/values.js';
+import { FormatError, renderList, type FormatRow } from '../render.js';
 import { containersApi } from './container-common.js';
 import { displayablePorts } from './container-ports.js';
 import { ellipsis, goQuote, goTimeString, humanSince, joinLabels, truncateId } from './format-helpers.js';
@@ -26,6 +29,7 @@ export const CONTAINER_HEADERS: Record<string, string> = {
   Mounts: 'MOUNTS',
   LocalVolumes: 'LOCAL VOLUMES',
   Networks: 'NETWORKS',
+  Platform: 'PLATFORM',
 };
 
 function names(c: ContainerSummary, trunc: boolean): string {
@@ -76,11 +80,32 @@ export function containerRow(c: ContainerSummary, trunc: boolean, now = Date.now
       Mounts: mounts.join(','),
       LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
       Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(','),
+      // The image platform (API ≥ 1.46); a nil *Platform below that.
+      Platform: new GoNilPtr('*formatter.Platform'),
     },
     methods: {
       Label: (name: string) => c.Labels?.[name] ?? '',
     },
   };
+}
+
+/** docker validates a --format before listing ("failed to parse/execute template: …", exit 1). */
+function validatePsFormat(format: string): void {
+  if (format === 'table' || format === 'json' || format === 'raw') return;
+  const text = format.startsWith('table ') ? format.slice(6) : format;
+  try {
+    Template.parse(text.replace(/\\t/g, '\t').replace(/\\n/g, '\n'));
+  } catch (e) {
+    if (e instanceof TemplateParseError) throw new CliError(`failed to parse template: ${e.message}`, 1);
+    throw e;
+  }
+  const empty: ContainerSummary = { Id: '', Names: [], Image: '', Command: '', Created: 0, Ports: [], Labels: {}, State: '', Status: '' };
+  try {
+    renderList({ format, rows: [containerRow(empty, true)], defaultTable: DEFAULT_CONTAINER_TABLE });
+  } catch (e) {
+    if (e instanceof FormatError) throw new CliError(e.message.replace(/^template parsing error: /, 'failed to execute template: '), 1);
+    throw e;
+  }
 }
 
 export const psCommand: Command = {
@@ -113,14 +138,16 @@ export const psCommand: Command = {
     if (format !== '' && !quiet && !size && !f.has('size') && /\.Size\b/.test(format)) size = true;
     let limit = f.has('last') ? (f.int('last') ?? -1) : -1;
     if (f.bool('latest') && limit === -1) limit = 1;
+    if (format !== '') validatePsFormat(format);
     const api = await containersApi(ctx);
     const list = await api.list({ all: f.bool('all'), size, limit, filters: filtersToMap(f.strings('filter')) });
     const trunc = !f.bool('no-trunc');
     const now = Date.now();
     ctx.io.stdout.write(
       renderList({
-        format: format === '' || format === 'table' ? undefined : format,
-        quiet: quiet,
+        // -q wins over a custom format for containers (NewContainerFormat).
+        format: quiet || format === '' || format === 'table' ? undefined : format,
+        quiet,
         quietTemplate: '{{.ID}}',
         defaultTable: size ? `${DEFAULT_CONTAINER_TABLE}\t{{.Size}}` : DEFAULT_CONTAINER_TABLE,
         rows: list.map((c) => containerRow(c, trunc, now)),

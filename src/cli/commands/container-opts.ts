@@ -58,8 +58,8 @@ const list = (name: string, description: string, short?: string, validate?: (v: 
   ...(validate ? { validate } : {}),
 });
 
-/** Flags shared by run and create (container options). */
-export const CONTAINER_FLAGS: FlagSpec[] = [
+/** Flags shared by run and create (container options), sorted by name as docker's help lists them. */
+export const CONTAINER_FLAGS: FlagSpec[] = ([
   { name: 'add-host', kind: 'stringArray', typeName: 'list', description: 'Add a custom host-to-IP mapping (host:ip)' },
   list('attach', 'Attach to STDIN, STDOUT or STDERR', 'a', validateAttach),
   list('cap-add', 'Add Linux capabilities'),
@@ -94,7 +94,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { name: 'network', kind: 'stringArray', typeName: 'network', description: 'Connect a container to a network' },
   { name: 'net', kind: 'stringArray', typeName: 'network', description: 'Connect a container to a network', hidden: true },
   list('network-alias', 'Add network-scoped alias for the container'),
-  list('net-alias', 'Add network-scoped alias for the container'),
+  { ...list('net-alias', 'Add network-scoped alias for the container'), hidden: true },
   { name: 'oom-kill-disable', kind: 'bool', description: 'Disable OOM Killer' },
   { name: 'pid', kind: 'string', description: 'PID namespace to use' },
   { name: 'pids-limit', kind: 'int', description: 'Tune container pids limit (set -1 for unlimited)' },
@@ -123,7 +123,7 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   list('volumes-from', 'Mount volumes from the specified container(s)'),
   { name: 'workdir', short: 'w', kind: 'string', description: 'Working directory inside the container' },
   { name: 'name', kind: 'string', description: 'Assign a name to the container' },
-];
+] satisfies FlagSpec[]).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 /** Flags only `run` has. */
 export const RUN_ONLY_FLAGS: FlagSpec[] = [

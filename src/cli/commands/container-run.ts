@@ -6,6 +6,7 @@
  * Failures: `<program>: <message>` + help hint, exit 125, or 126/127 when the
  * daemon's text says the command could not be run.
  */
+import type { Socket } from 'node:net';
 import { ApiError, ConnectionError } from '../../client/api-client.js';
 import type { PendingWait } from '../../client/containers.js';
 import { isTerminal, monitorTtySize } from '../../client/tty.js';
@@ -99,7 +100,7 @@ async function runContainer(ctx: CommandContext): Promise<number> {
     // docker 28 prints the id only in detached mode (not for `-a stdin`).
     const printId = detach;
     let stream: Promise<{ detached: boolean }> | undefined;
-    let hijacked: { socket: import('node:net').Socket; head: Buffer } | undefined;
+    let hijacked: { socket: Socket; head: Buffer } | undefined;
     if (attached) {
       hijacked = await api.attach(id, {
         stdin: config.AttachStdin,

@@ -31,7 +31,7 @@ function historyRow(h: HistoryItem, trunc: boolean, human: boolean, now: number)
     fields: {
       ID: trunc && h.Id !== '<missing>' ? truncateId(h.Id) : h.Id,
       CreatedSince: humanSince(h.Created, now),
-      CreatedAt: human ? humanSince(h.Created, now) : rfc3339Local(h.Created),
+      CreatedAt: rfc3339Local(h.Created),
       CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,
       Size: human ? humanSizeWithPrecision(h.Size, 3) : String(h.Size),
       Comment: h.Comment,

@@ -16,7 +16,8 @@ export const importCommand: Command = {
   name: 'import',
   usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
   short: 'Import the contents from a tarball to create a filesystem image',
-  args: { min: 1, max: 2 },
+  // docker checks only the minimum; extra arguments are ignored.
+  args: { min: 1 },
   flags: [
     { name: 'change', short: 'c', kind: 'stringArray', typeName: 'list', description: 'Apply Dockerfile instruction to the created image' },
     { name: 'message', short: 'm', kind: 'string', description: 'Set commit message for imported image' },

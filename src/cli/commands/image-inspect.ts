@@ -1,7 +1,7 @@
 /** `image inspect`: the daemon's JSON per image, printed like docker's inspect. */
 import type { Command } from '../command.js';
 import { errorText, imagesApi } from './container-common.js';
-import { inspectEach } from './inspect-output.js';
+import { IMAGE_INSPECT, inspectEach } from './inspect-output.js';
 
 export const imageInspectCommand: Command = {
   name: 'inspect',
@@ -23,7 +23,7 @@ export const imageInspectCommand: Command = {
       ctx.args,
       async (ref) => {
         const { json, raw } = await api.inspectRaw(ref);
-        return { raw, value: json };
+        return { raw, value: json, typed: IMAGE_INSPECT };
       },
       (_ref, e) => errorText(e),
     );

@@ -2,6 +2,7 @@
 import { createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { goPathError } from '../../lib/node-errors.js';
 import { rawCopy } from '../../client/stdcopy.js';
 import { isTerminal } from '../../client/tty.js';
 import { CliError, type Command } from '../command.js';
@@ -13,8 +14,8 @@ function validateOutputPath(p: string): void {
   if (dir !== '.' && dir !== '') {
     try {
       statSync(dir);
-    } catch {
-      throw new CliError(`failed to save image: invalid output path: directory "${dir}" does not exist`, 1);
+    } catch (e) {
+      throw new CliError(`failed to save image: invalid output path: ${goPathError('stat', dir, e)}`, 1);
     }
   }
   try {

@@ -8,6 +8,7 @@ import { VOLUME_INSPECT, renderInspect, renderList } from '../render.js';
 import { humanSize } from '../../domain/units.js';
 import { confirm } from '../prompt.js';
 import { VOLUME_HEADERS, volumeRow } from './volume-rows.js';
+import { volumeBackupCommands } from './volume-backup.js';
 
 async function volumesApi(ctx: CommandContext): Promise<VolumesApi> {
   return new VolumesApi(await ctx.client());
@@ -189,5 +190,5 @@ export const volumeCommand: Command = {
   name: 'volume',
   usage: 'COMMAND',
   short: 'Manage volumes',
-  subcommands: [create, inspect, ls, prune, rm],
+  subcommands: [create, inspect, ls, prune, rm, ...volumeBackupCommands],
 };
