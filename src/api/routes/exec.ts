@@ -2,7 +2,8 @@
 import type { Engine } from '../../engine/engine.js';
 import type { ExecConfig } from '../../engine/containers/exec-service.js';
 import { intParam, type Router } from '../router.js';
-import { STDERR, STDOUT, pump, writeUpgradeHeaders } from '../streams.js';
+import { STDERR, STDOUT, frame, pump, writeUpgradeHeaders } from '../streams.js';
+import { failedPrecondition, messageOf } from '../../domain/errors.js';
 import { writeUpgradeError } from '../server.js';
 
 interface StartBody {
@@ -44,15 +45,22 @@ export function execRoutes(router: Router, engine: Engine): void {
     }
     const rest = head.subarray(length);
     const e = execs.get(ctx.params.id ?? '');
+    if (e.running || e.exitCode !== null) {
+      writeUpgradeError(ctx.socket, failedPrecondition(`Exec ${e.id} has already been started`), engine.log);
+      return;
+    }
+    // As dockerd: the connection is hijacked first; a process that cannot start is reported
+    // on the stream (its exit code, 126, is in the exec's inspect).
+    writeUpgradeHeaders(ctx.socket);
+    const raw = e.config.Tty;
     let s;
     try {
       s = await execs.start(e.id);
     } catch (err) {
-      writeUpgradeError(ctx.socket, err, engine.log);
+      const text = Buffer.from(`${messageOf(err)}\r\n`);
+      ctx.socket.end(raw ? text : frame(STDOUT, text));
       return;
     }
-    writeUpgradeHeaders(ctx.socket);
-    const raw = e.config.Tty;
     const socket = ctx.socket;
     if (s.stdin) {
       const stdin = s.stdin;

@@ -8,6 +8,8 @@ import type { Readable, Writable } from 'node:stream';
 import { EngineError, failedPrecondition, notFound } from '../../domain/errors.js';
 import type { ContainerService } from './container-service.js';
 import { resolveUser } from './user.js';
+import { checkExecutable } from './exec-check.js';
+import { DEFAULT_PATH } from './config-merge.js';
 import { join } from 'node:path';
 
 export interface ExecConfig {
@@ -98,6 +100,12 @@ export class ExecService {
       ...(e.config.WorkingDir ? { cwd: e.config.WorkingDir } : {}),
       ...(user ? { user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } } : {}),
     };
+    // The container's own view (its mounts included) through its init process.
+    const containerEnvVars = [...(c.config.Env ?? []), ...e.config.Env];
+    await checkExecutable(`/proc/${c.state.Pid}/root`, e.config.Cmd[0] as string, containerEnvVars.some((v) => v.startsWith('PATH=')) ? containerEnvVars : [DEFAULT_PATH, ...containerEnvVars], e.config.WorkingDir || c.config.WorkingDir || '/', 'exec').catch((err: unknown) => {
+      e.exitCode = 126;
+      throw err;
+    });
     e.running = true;
     const finish = (p: Promise<number>): Promise<number> =>
       p.then(
