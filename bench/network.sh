@@ -73,16 +73,28 @@ IPB=$(sh -c "$BD inspect -f '{{(index .NetworkSettings.Networks \"benchnet\").IP
 for url in "http://$IPD/index.html" "http://127.0.0.1:$PD/index.html" "http://$IPB/index.html" "http://127.0.0.1:$PB/index.html"; do
   for _ in $(seq 100); do curl -sf -o /dev/null "$url" && break; sleep 0.1; done
 done
-bulk() { # url → median MiB/s of 10 downloads
-  for _ in $(seq 10); do curl -s -o /dev/null -w '%{speed_download}\n' "$1"; done | sort -n | sed -n 5p | awk '{ printf "%.0f", $1 / 1048576 }'
-}
-declare -A X
-X[D-direct]=$(bulk "http://$IPD/big"); X[D-pub]=$(bulk "http://127.0.0.1:$PD/big")
-X[B-direct]=$(bulk "http://$IPB/big"); X[B-pub]=$(bulk "http://127.0.0.1:$PB/big")
+# Direct and published are measured alternately, round after round, so load changes on a shared
+# machine hit both alike; medians over the rounds.
+med() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+mib() { curl -s -o /dev/null -w '%{speed_download}\n' "$1" | awk '{ printf "%.0f\n", $1 / 1048576 }'; }
 load() { node "$REPO/bench/net-load.mjs" "$1" 4 "$SECS"; }
-declare -A L
-L[D-direct]=$(load "http://$IPD/index.html"); L[D-pub]=$(load "http://127.0.0.1:$PD/index.html")
-L[B-direct]=$(load "http://$IPB/index.html"); L[B-pub]=$(load "http://127.0.0.1:$PB/index.html")
+declare -A X L
+for who in D B; do
+  if [ "$who" = D ]; then ip=$IPD; port=$PD; else ip=$IPB; port=$PB; fi
+  : >"$OUT/$who-bulk-direct"; : >"$OUT/$who-bulk-pub"; : >"$OUT/$who-load-direct"; : >"$OUT/$who-load-pub"
+  for _ in $(seq 9); do
+    mib "http://$ip/big" >>"$OUT/$who-bulk-direct"
+    mib "http://127.0.0.1:$port/big" >>"$OUT/$who-bulk-pub"
+  done
+  for _ in $(seq 5); do
+    load "http://$ip/index.html" >>"$OUT/$who-load-direct"
+    load "http://127.0.0.1:$port/index.html" >>"$OUT/$who-load-pub"
+  done
+  X[$who-direct]=$(med <"$OUT/$who-bulk-direct"); X[$who-pub]=$(med <"$OUT/$who-bulk-pub")
+  for path in direct pub; do
+    L[$who-$path]="$(awk '{print $1}' "$OUT/$who-load-$path" | med) $(awk '{print $2}' "$OUT/$who-load-$path" | med) $(awk '{print $3}' "$OUT/$who-load-$path" | med)"
+  done
+done
 sh -c "$D rm -f srv; $BD rm -f srv" >/dev/null
 pct() { echo "100 * $1 / $2" | bc -l | xargs printf '%.0f'; }
 f() { echo "$1" | awk "{print \$$2}"; }
@@ -91,7 +103,7 @@ DOC="$REPO/docs/benchmarks-network.md"
 {
   echo "# Networking benchmarks"
   echo
-  echo "\`bench/network.sh --runs $RUNS --secs $SECS\` on $(nproc) vCPUs, $(uname -r), $(date -u +%Y-%m-%d). Medians; the machine is shared, so figures are noisy."
+  echo "\`bench/network.sh --runs $RUNS --secs $SECS\` on $(nproc) vCPUs, $(uname -r), $(date -u +%Y-%m-%d). Medians; the machine is shared (load average $(cut -d' ' -f1-3 /proc/loadavg) at the end), so figures are noisy."
   echo "dockerd is Debian's $(dockerd --version | awk '{print $3}' | tr -d ,) with \`--iptables=false --bridge=none\` (user networks work; published ports go through docker-proxy)."
   echo
   echo "## Time networking adds to \`run --rm busybox true\` (ms, median of $RUNS)"
@@ -113,7 +125,7 @@ DOC="$REPO/docs/benchmarks-network.md"
   echo
   echo "## Published port against the container's own address (host → container, busybox httpd)"
   echo
-  echo "| daemon | path | 64 MiB download, MiB/s | req/s (c=4, new connection each) | p50 ms | p99 ms |"
+  echo "| daemon | path | 64 MiB download, MiB/s (median of 9) | req/s (c=4, new connection each; median of 5 × ${SECS} s) | p50 ms | p99 ms |"
   echo "|---|---|---|---|---|---|"
   echo "| dockerd | container IP | ${X[D-direct]} | $(f "${L[D-direct]}" 1) | $(f "${L[D-direct]}" 2) | $(f "${L[D-direct]}" 3) |"
   echo "| dockerd | 127.0.0.1:port (docker-proxy) | ${X[D-pub]} ($(pct "${X[D-pub]}" "${X[D-direct]}") %) | $(f "${L[D-pub]}" 1) ($(pct "$(f "${L[D-pub]}" 1)" "$(f "${L[D-direct]}" 1)") %) | $(f "${L[D-pub]}" 2) | $(f "${L[D-pub]}" 3) |"

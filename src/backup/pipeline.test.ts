@@ -134,5 +134,6 @@ test('plain export is a tar of the content that imports back', async (t) => {
   closeSync(rfd);
   assert.equal(r.layout, 'plain');
   assert.equal(r.verified, false);
-  assert.deepEqual(compareTrees(await snapshotTree(src), await snapshotTree(out)), []);
+  assert.equal(r.root, join(out, 'data'));
+  assert.deepEqual(compareTrees(await snapshotTree(src), await snapshotTree(join(out, 'data'))), []);
 });

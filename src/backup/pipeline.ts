@@ -115,6 +115,14 @@ async function allDone(stages: readonly Stage[], extra: Promise<unknown>[] = [])
   }
 }
 
+async function firstFailure(stages: readonly Stage[]): Promise<unknown> {
+  for (const s of stages) {
+    const r = await Promise.allSettled([s.done]);
+    if (r[0]?.status === 'rejected') return r[0].reason;
+  }
+  return undefined;
+}
+
 function relOf(name: string): string[] {
   return nameComponents(name).slice(1);
 }
@@ -246,8 +254,8 @@ export interface ReadArchiveOptions {
   /** 'auto': a ballast backup if the first member is ballast/volume.json, else a plain tar. */
   readonly layout: Layout | 'auto';
   /**
-   * Extract into this (existing, empty) directory. Backup archives land in
-   * <dir>/data, plain ones in <dir> itself. Absent: verify only.
+   * Extract into this (existing, empty) directory; the volume root is
+   * always <dir>/data. Absent: verify only.
    */
   readonly extractTo?: string | undefined;
   readonly allowDevices?: boolean | undefined;
@@ -357,13 +365,28 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
 
     let layout: Layout | undefined = o.layout === 'auto' ? undefined : o.layout;
     let policy: PathPolicy | undefined = layout ? new PathPolicy({ layout, allowDevices: o.allowDevices ?? false }) : undefined;
+    const source = decomp.child.stdout as Readable;
     let tar: Stage | undefined;
     const extracting = o.extractTo !== undefined;
-    if (extracting) {
-      tar = startStage('tar', 'tar', extractArgs(o.extractTo as string), ['pipe', 'ignore', 'pipe']);
-      stages.push(tar);
-      tar.child.stdin?.on('error', () => undefined);
-    }
+    // tar starts with the first member, once the layout is known: backups carry
+    // their root as "data/"; a plain tar's root is "." and goes into <dir>/data.
+    const startTar = (): void => {
+      if (!extracting || tar) return;
+      let dir = o.extractTo as string;
+      if (layout === 'plain') {
+        dir = join(dir, 'data');
+        mkdirSync(dir, { mode: 0o755 });
+      }
+      const t = startStage('tar', 'tar', extractArgs(dir), ['pipe', 'ignore', 'pipe']);
+      tar = t;
+      stages.push(t);
+      t.child.stdin?.on('error', () => undefined);
+      // tar failing (disk full …) must stop the gate, which may be waiting for it to drain.
+      t.done.catch((e: unknown) => {
+        killStages(stages);
+        source.destroy(e instanceof Error ? e : new Error(String(e)));
+      });
+    };
     let header: BackupHeader | undefined;
     let manifest: ParsedManifest | undefined;
     let volumeJsonSha: string | undefined;
@@ -381,6 +404,7 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
           layout = first === VOLUME_MEMBER ? 'backup' : 'plain';
           policy = new PathPolicy({ layout, allowDevices: o.allowDevices ?? false });
         }
+        startTar();
         const c = (policy as PathPolicy).check(m);
         if (c.kind === 'meta') return c.name === VOLUME_MEMBER || c.name === MANIFEST_MEMBER ? 'collect' : 'skip';
         return extracting ? 'forward' : 'skip';
@@ -409,26 +433,35 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
         }
       },
     });
-    const source = decomp.child.stdout as Readable;
     const gate = (async () => {
       const timer = o.onProgress
         ? setInterval(() => o.onProgress?.({ bytes: scanner.position, entries: scanner.members }), 250)
         : undefined;
       try {
-        const sink = tar?.child.stdin ?? undefined;
         for await (const chunk of source as AsyncIterable<Buffer>) {
           const out = scanner.push(chunk);
-          if (!sink) continue;
-          for (const b of out) if (!sink.write(b)) await once(sink, 'drain');
+          const sink = tar?.child.stdin ?? undefined;
+          if (!sink || out.length === 0) continue;
+          // One write per chunk: many small members would otherwise cost a syscall each.
+          if (!sink.write(out.length === 1 ? out[0] : Buffer.concat(out))) await once(sink, 'drain');
         }
         scanner.finish();
-        sink?.end();
+        if (extracting && !tar) throw new ArchiveFormatError('empty archive');
+        tar?.child.stdin?.end();
       } finally {
         if (timer) clearInterval(timer);
       }
     })();
     gate.catch(() => killStages(stages));
-    await allDone(stages, [gate]);
+    // tar joins the stages once the first member arrives; wait for the gate first.
+    try {
+      await allDone(stages, [gate]);
+      if (tar) await allDone([tar]);
+    } catch (e) {
+      // A failed decryption or decompression shows up downstream as a short archive: report the cause.
+      const upstream = await firstFailure(stages.filter((s) => s.name === 'age' || s.name === 'decompress'));
+      throw upstream ?? e;
+    }
     o.onProgress?.({ bytes: scanner.position, entries: scanner.members });
 
     const finalLayout: Layout = layout ?? 'plain';
@@ -451,7 +484,7 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
       throw new ArchiveFormatError('the archive has no manifest (truncated, or not a ballast backup)');
     }
     if (finalLayout === 'backup' && !header) throw new ArchiveFormatError('the archive has no ballast/volume.json');
-    const root = extracting ? (finalLayout === 'backup' ? join(o.extractTo as string, 'data') : (o.extractTo as string)) : undefined;
+    const root = extracting ? join(o.extractTo as string, 'data') : undefined;
     return {
       layout: finalLayout,
       header,

@@ -26,6 +26,8 @@ export interface CorpusOptions {
   readonly seed?: number;
   /** Add a character device node (default false). */
   readonly devices?: boolean;
+  /** Apparent size of the largest sparse file in MiB (default 32; the others are 1/2 and 1/4). */
+  readonly sparseMiB?: number;
 }
 
 export interface CorpusInfo {
@@ -102,9 +104,10 @@ export function makeCorpus(root: string, opts: CorpusOptions = {}): CorpusInfo {
     for (const [off, text] of writes) writeSync(fd, text, off);
     closeSync(fd);
   };
-  sparse('hole-start', 32 << 20, [[(32 << 20) - 5, 'tail!']]);
-  sparse('hole-middle', 16 << 20, [[0, 'head'], [(16 << 20) - 4, 'tail']]);
-  sparse('hole-end', 8 << 20, [[0, 'only at the start']]);
+  const big = Math.max(1, opts.sparseMiB ?? 32) << 20;
+  sparse('hole-start', big, [[big - 5, 'tail!']]);
+  sparse('hole-middle', big / 2, [[0, 'head'], [big / 2 - 4, 'tail']]);
+  sparse('hole-end', big / 4, [[0, 'only at the start']]);
   // FIFOs.
   execFileSync('mkfifo', ['-m', '620', join(root, 'fifo')]);
   // Odd names.

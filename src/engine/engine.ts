@@ -23,10 +23,12 @@ import { ContainerRuntime, type RuntimeName } from '../runtime/runtime.js';
 import { EventBus } from './events.js';
 import { VolumeService } from './volumes/volume-service.js';
 import { reconcileVolumes } from './volumes/reconcile.js';
+import { recoverInterruptedRestores } from './backup/restore-txn.js';
 import { acquireDaemonLock, type DaemonLock } from './daemon-lock.js';
 import { ContainerService } from './containers/container-service.js';
 import { ExecService } from './containers/exec-service.js';
 import { ContainerFiles } from './containers/container-files.js';
+import { CommitExportService } from './containers/commit-export.js';
 import type { ImagePort } from './containers/image-port.js';
 import { NetworkRepository } from '../state/network-repository.js';
 import { NetworkService } from './networks/network-service.js';
@@ -84,6 +86,7 @@ export class Engine {
       const log = opts.log;
       const drivers = new Map(opts.drivers.map((d) => [d.name, d]));
       const volumeRepo = new VolumeRepository(db);
+      await recoverInterruptedRestores(layout.volumesDir, volumeRepo, log); // issue 5: before reconcile, see restore-txn.ts
       await reconcileVolumes(layout.volumesDir, volumeRepo, drivers, log);
       const containerRepo = new ContainerRepository(db);
       const events = new EventBus();
@@ -147,6 +150,22 @@ export class Engine {
       lock.release();
       throw e;
     }
+  }
+
+  private commitExportService: CommitExportService | undefined;
+
+  /** docker commit / docker export. */
+  get commitExport(): CommitExportService {
+    this.commitExportService ??= new CommitExportService({
+      root: this.layout.root,
+      containers: this.containers,
+      layers: this.layers,
+      layerStore: this.layerStore,
+      images: this.images,
+      events: this.events,
+      log: this.log,
+    });
+    return this.commitExportService;
   }
 
   containerLayerPaths(id: string): { upper: string; work: string; merged: string } {

@@ -26,8 +26,8 @@ export interface BallastdOptions {
 }
 
 export class DaemonError extends Error {
-  constructor(message: string, readonly log: string) {
-    super(`${message}\n--- daemon log (tail) ---\n${tail(log)}`);
+  constructor(message: string, log: string) {
+    super(log ? `${message}\n--- daemon log (tail) ---\n${tail(log)}` : message);
     this.name = 'DaemonError';
   }
 }

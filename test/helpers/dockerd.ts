@@ -5,11 +5,11 @@
  *   const ref = await Dockerd.start();
  *   try { … DOCKER_HOST=ref.host … } finally { await ref.stop(); }
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ApiClient, pingOk } from './http.js';
-import { killProcessesMentioning, type RestartableEngine } from './engine.js';
+import { killProcessesMentioning, waitGone, type RestartableEngine } from './engine.js';
 import { killGroup, signal, spawnDaemon, tail, waitForExit, type DaemonProcess } from './process.js';
 import { makeTempDir, removeTempDir, sleep } from './tmp.js';
 import { DaemonError } from './daemon.js';
@@ -113,6 +113,11 @@ export class Dockerd implements RestartableEngine {
     if (!p) return;
     killGroup(p);
     await waitForExit(p, 10_000);
+    // containerd runs in its own process group; a survivor would hold its bolt lock on restart.
+    await waitGone(killProcessesMentioning(this.dir));
+    // Killed children may linger as zombies (pid 1 here does not always reap), and dockerd takes
+    // a live-looking pid in containerd.pid for a running containerd: forget it.
+    rmSync(join(this.execRoot, 'containerd', 'containerd.pid'), { force: true });
     this.history += p.output();
     this.proc = undefined;
   }

@@ -16,6 +16,8 @@ export interface Engine {
   logs(): string;
   /** Stop the daemon (SIGTERM, wait) and remove its temporary tree, unmounting leftovers first. */
   stop(): Promise<void>;
+  /** After stop(): mount points that were still mounted under the tree once the daemon had exited. */
+  readonly leakedMounts: readonly string[];
 }
 
 /** Engines whose daemon process can be killed and brought back on the same root. */
@@ -51,4 +53,21 @@ export function killProcessesMentioning(dir: string): number[] {
     }
   }
   return killed;
+}
+
+/** Wait until none of `pids` exists any more (killed processes may take a moment to be reaped). */
+export async function waitGone(pids: readonly number[], timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = pids.filter((p) => {
+      try {
+        // A zombie still has /proc/<pid>, but its state is Z: gone for our purposes.
+        return !/\) Z /.test(readFileSync(`/proc/${p}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    });
+    if (alive.length === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -4,6 +4,7 @@
  * leave a ballastd or dockerd running on the machine).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const LOG_CAP = 4 * 1024 * 1024;
 
@@ -41,9 +42,16 @@ function installSafetyNet(): void {
   }
 }
 
+/**
+ * setpriv (util-linux) execs the daemon with PR_SET_PDEATHSIG, so it dies even when the test
+ * process is SIGKILLed (the exit handlers above cannot run then). Same pid: setpriv execs.
+ */
+const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
+
 export function spawnDaemon(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): DaemonProcess {
   installSafetyNet();
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', cmd, ...args]] : [cmd, [...args]];
+  const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   const append = (b: Buffer): void => {
     log += b.toString('utf8');

@@ -39,7 +39,6 @@ import type { Engine, EngineKind } from '../helpers/engine.js';
 import type { Json } from '../helpers/http.js';
 import { cacheDir, specFullTarball } from '../helpers/images.js';
 import { mountsUnder, snapshotMounts, type MountEntry, type MountSnapshot } from '../helpers/mounts.js';
-import { tail } from '../helpers/process.js';
 import { lineDiff } from '../helpers/table.js';
 import { startTarget, targetKind } from '../helpers/target.js';
 import { makeTempDir, removeTempDir, repoRoot, sleep } from '../helpers/tmp.js';
@@ -92,6 +91,8 @@ export interface RunOpts {
 export interface CliOutput {
   code: number;
   stdout: string;
+  /** stdout as bytes (binary output such as `tar cz`). */
+  stdoutBytes: Buffer;
   stderr: string;
   signal: NodeJS.Signals | null;
 }
@@ -115,6 +116,10 @@ export interface CliStep {
   /** Default: exit 0, output not checked. */
   expect?: Expect;
   stdin?: string;
+  /** Feed this file (relative to $W) as stdin, like `< file`. */
+  stdinFile?: string;
+  /** Write the raw stdout to this file (relative to $W), like `> file`; stdout is then not compared. */
+  stdoutFile?: string;
   cwd?: string;
   /** Save the trimmed raw stdout under this name. */
   save?: string;
@@ -206,7 +211,8 @@ export const flagErr = (args: Args, cmd: 'create' | 'run', flag: string, value: 
   expect: expect(
     125,
     '',
-    `invalid argument "${value}" for "${flag}" flag: ${msg}\n\nUsage:  <cli> ${cmd} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '<cli> ${cmd} --help' for more information\n`,
+    // The CLI prints the value with Go's %q (JSON quoting, for these ASCII values).
+    `invalid argument ${JSON.stringify(value)} for "${flag}" flag: ${msg}\n\nUsage:  <cli> ${cmd} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun '<cli> ${cmd} --help' for more information\n`,
   ),
 });
 export const host = (label: string, fn: (ctx: Ctx) => void | Promise<void>): DoStep => ({ label, do: fn });
@@ -249,7 +255,7 @@ export function lsView(text: string): string {
 }
 
 /** Expect `ls -l` output (through lsView) to be exactly these lines. */
-export function ls(...want: string[]): Text {
+export function ls(...want: string[]): (actual: string, ctx: Ctx) => void {
   return (actual, ctx) => {
     const got = lsView(actual);
     const exp = `${want.join('\n')}\n`.split('<cli>').join(ctx.cliKind);
@@ -367,7 +373,9 @@ function spawnCli(kind: CliKind, hostUri: string, args: readonly string[], opts:
     child.stderr.on('data', (b: Buffer) => e.push(b));
     child.on('error', reject);
     child.on('close', (code, signal) =>
-      resolve({ code: code ?? -1, signal, stdout: Buffer.concat(o).toString('utf8'), stderr: Buffer.concat(e).toString('utf8') }),
+      resolve({
+        code: code ?? -1, signal, stdout: Buffer.concat(o).toString('utf8'), stdoutBytes: Buffer.concat(o), stderr: Buffer.concat(e).toString('utf8'),
+      }),
     );
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
@@ -402,12 +410,16 @@ function makeCtx(init: CtxInit): Ctx {
   const ids = new Set<string>();
   const fixtures = new Set<string>(FIXTURE_IMAGES);
   const name = (n: string): string => n.replace(SPEC_NAME, (m) => (fixtures.has(m) ? m : `${m}${tag}`));
-  const expand = (s: string): string => name(s.split('$H').join(H).split('$W').join(W));
+  // `$(pwd)` is the directory the client runs in: $W (the reference document's commands use it).
+  const expand = (s: string): string => name(s.split('$H').join(H).split('$W').join(W).split('$(pwd)').join(W));
+  // Whole path components only: `$W/hostfile.txt` must not become `$Hostfile.txt`.
+  const hRe = new RegExp(`${escapeRe(H)}(?![\\w.-])`, 'g');
+  const wRe = new RegExp(`${escapeRe(W)}(?![\\w.-])`, 'g');
   const normalize = (s: string): string =>
     s
       .split(engine.root).join('<root>')
-      .split(H).join('$H')
-      .split(W).join('$W')
+      .replace(hRe, '$$H')
+      .replace(wRe, '$$W')
       .replace(HEX64, '<hex>')
       .replace(RFC3339, '<time>')
       .split(tag).join('');
@@ -476,11 +488,13 @@ async function runStep(step: Step, ctx: Ctx, strict: boolean): Promise<void> {
   const args = typeof step.cli === 'function' ? step.cli(ctx) : step.cli;
   const opts: RunOpts = {};
   if (step.stdin !== undefined) opts.stdin = step.stdin;
+  if (step.stdinFile !== undefined) opts.stdin = readFileSync(join(ctx.W, step.stdinFile));
   if (step.cwd !== undefined) opts.cwd = step.cwd;
   if (step.timeoutMs !== undefined) opts.timeoutMs = step.timeoutMs;
   const r = await ctx.run(args, opts);
   if (step.save) ctx.vars.set(step.save, r.stdout.trim());
-  const o = ctx.normalize(r.stdout);
+  if (step.stdoutFile !== undefined) writeFileSync(join(ctx.W, step.stdoutFile), r.stdoutBytes);
+  const o = step.stdoutFile !== undefined ? '' : ctx.normalize(r.stdout);
   const e = ctx.normalize(r.stderr);
   const shown = `\n  exit: ${r.code}${r.signal ? ` (${r.signal})` : ''}\n  stdout: ${JSON.stringify(o)}\n  stderr: ${JSON.stringify(e)}`;
   const described = `${step.label ? `[${step.label}] ` : ''}${ctx.cliKind} ${withRuntime(args, ctx.runtime).map(quote).join(' ')}`;
@@ -570,7 +584,8 @@ async function canCommit(engine: Engine): Promise<boolean> {
  * spec-vol = the same tarball with `--change 'VOLUME …'`.
  */
 export async function buildFixtures(engine: Engine, want: Fixtures): Promise<string> {
-  await docker(engine, ['import', busyboxTarball(), 'busybox:latest']);
+  // busybox stands in for alpine, whose CMD is a shell.
+  await docker(engine, ['import', '--change', 'CMD ["sh"]', busyboxTarball(), 'busybox:latest']);
   let how: string;
   if (await canCommit(engine)) {
     how = 'run + commit (§0 recipe)';
@@ -680,12 +695,23 @@ async function cleanupCase(ctx: Ctx): Promise<string[]> {
       if (r.status !== 204 && r.status !== 404) problems.push(`rm volume ${n}: ${r.status} ${r.body.trim()}`);
     }
   }
-  const imgs = parseJson((await api.request('GET', '/images/json')).body);
+  problems.push(...(await removeImages(ctx.engine, (t) => t.includes(ctx.tag))));
+  return problems;
+}
+
+function isFixture(tag: string): boolean {
+  return (FIXTURE_IMAGES as readonly string[]).includes(tag.replace(/:latest$/, ''));
+}
+
+/** Remove the images with a repo tag that `which` selects. */
+async function removeImages(engine: Engine, which: (tag: string) => boolean): Promise<string[]> {
+  const problems: string[] = [];
+  const imgs = parseJson((await engine.api.request('GET', '/images/json')).body);
   for (const im of Array.isArray(imgs) ? imgs : []) {
     const tags = pick(im, 'RepoTags');
     for (const t of Array.isArray(tags) ? tags : []) {
-      if (typeof t === 'string' && t.includes(ctx.tag)) {
-        const r = await api.request('DELETE', `/images/${encodeURIComponent(t)}?force=1`);
+      if (typeof t === 'string' && which(t)) {
+        const r = await engine.api.request('DELETE', `/images/${encodeURIComponent(t)}?force=1`);
         if (r.status !== 200 && r.status !== 404) problems.push(`rm image ${t}: ${r.status} ${r.body.trim()}`);
       }
     }
@@ -746,6 +772,11 @@ export interface TableOptions {
   fixtures?: Fixtures;
   /** Parallel cases per pass (default BALLAST_TEST_CONCURRENCY or 4). */
   concurrency?: number;
+  /**
+   * Cases use fixed names (the reference document's `my-volume`, `postgres` …): run them one
+   * at a time and sweep every container, volume and non-fixture image after each.
+   */
+  serial?: boolean;
 }
 
 /** Declare the tests of one table: engine start/stop, the passes, one `it` per case and pass. */
@@ -754,7 +785,7 @@ export function runTable(title: string, cases: readonly Case[], opts: TableOptio
   const only = process.env['BALLAST_TEST_CASES']?.split(',').map((s) => s.trim()).filter(Boolean);
   const passFilter = process.env['BALLAST_TEST_PASSES']?.split(',').map((s) => s.trim()).filter(Boolean);
   const allowMissingCli = process.env['BALLAST_ALLOW_MISSING_CLI'] === '1';
-  const concurrency = opts.concurrency ?? Number(process.env['BALLAST_TEST_CONCURRENCY'] ?? 4);
+  const concurrency = opts.serial ? 1 : opts.concurrency ?? Number(process.env['BALLAST_TEST_CONCURRENCY'] ?? 4);
   const passes = ALL_PASSES.filter((p) => (kind === 'ballastd' || p.cli === 'docker') && (!passFilter || passFilter.includes(p.key)));
   const ids = new Set(cases.map((c) => c.id));
   assert.equal(ids.size, cases.length, `duplicate case ids in ${title}`);
@@ -825,7 +856,7 @@ export function runTable(title: string, cases: readonly Case[], opts: TableOptio
               }
               assert.fail(`bin/ballast has no container commands: ${ballastCli.detail} (BALLAST_ALLOW_MISSING_CLI=1 skips these)`);
             }
-            await runOne(c, engine, pass, `_${pass.letter}${String(i).padStart(3, '0')}`, scratch);
+            await runOne(c, engine, pass, `_${pass.letter}${String(i).padStart(3, '0')}`, scratch, opts.serial ?? false);
           });
         });
       });
@@ -833,7 +864,7 @@ export function runTable(title: string, cases: readonly Case[], opts: TableOptio
   });
 }
 
-async function runOne(c: Case, engine: Engine, pass: Pass, tag: string, scratch: string): Promise<void> {
+async function runOne(c: Case, engine: Engine, pass: Pass, tag: string, scratch: string, serial: boolean): Promise<void> {
   const W = join(scratch, `${c.id}${tag}`);
   mkdirSync(join(W, 'h'), { recursive: true });
   writeFileSync(join(W, 'h', 'hello.txt'), 'from-host\n');
@@ -854,7 +885,17 @@ async function runOne(c: Case, engine: Engine, pass: Pass, tag: string, scratch:
   }
   const problems: string[] = [];
   try {
-    problems.push(...(await cleanupCase(ctx)));
+    if (serial) {
+      // Fixed names: remember every container id before the sweep, for the leak checks below.
+      const list = parseJson((await engine.api.request('GET', '/containers/json?all=1')).body);
+      for (const x of Array.isArray(list) ? list : []) {
+        const id = pick(x, 'Id');
+        if (typeof id === 'string') ctx.ids.add(id);
+      }
+      problems.push(...(await sweepEngine(engine)), ...(await removeImages(engine, (t) => !isFixture(t))));
+    } else {
+      problems.push(...(await cleanupCase(ctx)));
+    }
   } catch (e) {
     problems.push(`cleanup: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -870,7 +911,6 @@ async function runOne(c: Case, engine: Engine, pass: Pass, tag: string, scratch:
   if (failure === undefined && problems.length) failure = new Error(`case left things behind:\n  ${problems.join('\n  ')}`);
   else if (failure instanceof Error && problems.length) failure.message += `\n(also left behind:\n  ${problems.join('\n  ')})`;
   if (failure !== undefined) {
-    if (failure instanceof Error) failure.message += `\n--- ${engine.kind} log (tail) ---\n${tail(engine.logs(), 12)}`;
     throw failure;
   }
 }

@@ -9,13 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { Cli, type CliResult } from '../helpers/cli.js';
 import type { Engine } from '../helpers/engine.js';
 import type { ApiResponse, Json } from '../helpers/http.js';
-import { snapshotMounts, assertNoNewMountsUnder, type MountSnapshot } from '../helpers/mounts.js';
 import { clientsFor, startTarget, targetKind, volumeDirsOnDisk } from '../helpers/target.js';
 
 const NAMES = ['cc-a', 'cc-b', 'cc-c', 'cc-d'] as const;
 const CLIENTS = 8;
-const CLI_OPS = Number(process.env['BALLAST_CONCURRENCY_CLI_OPS'] ?? 12);
-const API_OPS = Number(process.env['BALLAST_CONCURRENCY_API_OPS'] ?? 80);
+const CLI_OPS = Number(process.env['BALLAST_CONCURRENCY_CLI_OPS'] ?? 10);
+const API_OPS = Number(process.env['BALLAST_CONCURRENCY_API_OPS'] ?? 100);
 
 /** Small deterministic PRNG (mulberry32), so a failing interleaving's op mix can be replayed. */
 function prng(seed: number): () => number {
@@ -95,17 +94,16 @@ const kind = targetKind();
 
 describe(`volume concurrency (${kind})`, () => {
   let engine: Engine | undefined;
-  let mounts: MountSnapshot | undefined;
 
   before(async () => {
-    mounts = snapshotMounts();
     engine = await startTarget(kind);
     process.stderr.write(`# concurrency seed ${SEED} (BALLAST_TEST_SEED to replay the op mix)\n`);
   });
 
   after(async () => {
-    if (engine && mounts) assertNoNewMountsUnder(mounts, engine.root);
     await engine?.stop();
+    // dockerd keeps (and on a clean stop removes) a bind of its data root; ballastd must leave nothing.
+    if (engine?.kind === 'ballastd') assert.deepEqual(engine.leakedMounts, [], 'mounts left under the root after a clean stop');
   });
 
   it(`${CLIENTS} CLI clients create and rm the same names`, { timeout: 180_000 }, async () => {

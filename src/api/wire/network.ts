@@ -1,6 +1,5 @@
 /** Network records → Docker's NetworkResource JSON (inspect and list). */
-import type { NetworkEndpointInfo } from '../../engine/networks/network-service.js';
-import type { NetworkRecord } from '../../state/network-repository.js';
+import type { NetworkEndpointInfo, NetworkRecord } from '../../engine/networks/network-service.js';
 
 export function networkJson(n: NetworkRecord, endpoints: readonly NetworkEndpointInfo[]): Record<string, unknown> {
   const config: Array<Record<string, string>> = [];

@@ -1,9 +1,11 @@
 /** `container …` and `image …` groups: the same commands as the top-level shortcuts, docker's way. */
 import type { Command } from '../command.js';
+import { commitCommand } from './commit.js';
 import { cpCommand } from './container-cp.js';
 import { createCommand } from './container-create.js';
 import { diffCommand } from './container-diff.js';
 import { execCommand } from './container-exec.js';
+import { exportCommand } from './export.js';
 import { containerInspectCommand } from './container-inspect.js';
 import {
   killCommand,
@@ -29,10 +31,12 @@ export const containerCommand: Command = {
   usage: 'COMMAND',
   short: 'Manage containers',
   subcommands: [
+    commitCommand,
     cpCommand,
     createCommand,
     diffCommand,
     execCommand,
+    exportCommand,
     containerInspectCommand,
     killCommand,
     logsCommand,

@@ -7,6 +7,8 @@ import { containerCommand, containerShortcuts } from './container.js';
 import { inspectCommand } from './container-inspect.js';
 import { imageCommand, imageShortcuts } from './image.js';
 import { networkCommand } from './network.js';
+import { commitCommand } from './commit.js';
+import { exportCommand } from './export.js';
 
 export const rootCommand: Command = {
   name: '',
@@ -14,6 +16,8 @@ export const rootCommand: Command = {
   short: 'A Docker-compatible container engine whose storage layer is the best there is',
   subcommands: [
     ...containerShortcuts,
+    commitCommand,
+    exportCommand,
     ...imageShortcuts,
     inspectCommand,
     containerCommand,

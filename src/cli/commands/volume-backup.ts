@@ -543,7 +543,8 @@ const migrateCmd: Command = {
       progress.done();
     }
     const code = await exited;
-    if (localError) throw localError;
+    // A remote failure stops ssh reading, which the local side sees as a broken pipe: say why.
+    if (localError && code === 0) throw localError;
     if (code !== 0) {
       throw new CliError(`migration failed on ${t.host}: ${remoteErr.trim() || remoteOut.trim() || `ssh exit status ${code}`}`, 1);
     }

@@ -34,7 +34,9 @@ import {
   type Progress,
   type ReadArchiveResult,
 } from '../../backup/pipeline.js';
-import { StageError } from '../../backup/procs.js';
+import { StageError, closeFd, makePipe } from '../../backup/procs.js';
+import { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { archiveFileName, parseArchiveFileName, selectForDeletion, type ArchiveFile, type RetentionPolicy, hasPolicy } from '../../backup/retention.js';
 import { UnsafeArchiveError } from '../../backup/safety.js';
 import { ArchiveFormatError } from '../../backup/tar-blocks.js';
@@ -48,7 +50,7 @@ import { copyTree } from '../../storage/volumes/tree-copy.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import type { ContainerControl, ContainerUse } from './container-control.js';
 import { VolumeLocks } from './locks.js';
-import { freeze, runHooks, type Hook, type QuiesceMode } from './quiesce.js';
+import { HookFailed, freeze, runHooks, type Hook, type QuiesceMode } from './quiesce.js';
 import { HOLDER_PREFIX, RestoreTxn, SNAPSHOT_PREFIX } from './restore-txn.js';
 
 export interface BackupServiceDeps {
@@ -285,6 +287,21 @@ export class BackupService {
     }
   }
 
+  /**
+   * The archive as a stream (for an HTTP response). `result` settles once
+   * every process is done; the stream ends right after. Destroying the
+   * stream (client gone) makes the writers fail, which ends the job.
+   */
+  async backupToStream(req: BackupRequest, onProgress?: ProgressFn): Promise<{ stream: Readable; result: Promise<BackupSummary> }> {
+    this.precheckBackup(req);
+    return toStream((fd) => this.backup(req, fd, onProgress));
+  }
+
+  async exportToStream(name: string): Promise<{ stream: Readable; result: Promise<{ warnings: string[] }> }> {
+    this.deps.volumes.inspect(name);
+    return toStream((fd) => this.exportVolume(name, fd));
+  }
+
   async exportVolume(name: string, output: number): Promise<{ warnings: string[] }> {
     const v = this.deps.volumes.inspect(name);
     const unlock = this.locks.shared(v.name);
@@ -371,7 +388,7 @@ export class BackupService {
     const active = users.filter((u: ContainerUse) => u.running || u.paused);
     if (active.length > 0 && !stopUsers) {
       throw conflict(
-        `volume ${v.name} is in use by running containers [${active.map((u) => u.name).join(', ')}]: stop them first, or allow ballast to stop and restart them (--stop)`,
+        `volume ${v.name} is in use by running containers [${active.map((u) => u.name).join(', ')}]: stop them first, or let ballast stop and restart them (restore --force)`,
       );
     }
     const f = await freeze(control, active, active.length > 0 ? 'stop' : 'none');
@@ -565,6 +582,14 @@ export class BackupService {
   }
 }
 
+async function toStream<T>(job: (fd: number) => Promise<T>): Promise<{ stream: Readable; result: Promise<T> }> {
+  const p = await makePipe();
+  const stream = new Socket({ fd: p.read, readable: true, writable: false });
+  const result = job(p.write).finally(() => closeFd(p.write));
+  result.catch(() => undefined);
+  return { stream, result };
+}
+
 /** Options a clone may share with its source: not a device (two volumes on one bind/NFS path). */
 function cloneableOptions(o: Volume['options']): Volume['options'] {
   if (!o) return null;
@@ -591,6 +616,7 @@ async function fileSha256(path: string): Promise<string> {
 /** Archive and tool failures → the engine's error kinds (the API maps them to statuses). */
 export function mapError(e: unknown): unknown {
   if (e instanceof EngineError) return e;
+  if (e instanceof HookFailed) return new EngineError('failedPrecondition', e.message);
   if (e instanceof UnsafeArchiveError) return invalidArgument(`refusing the archive: ${e.message}`);
   if (e instanceof ChecksumError) return invalidArgument(`checksum verification failed: ${e.message}`);
   if (e instanceof ArchiveFormatError || e instanceof AgeInputError) return invalidArgument(e.message);

@@ -329,7 +329,7 @@ export class ContainerService {
         readOnly: c.hostConfig.ReadonlyRootfs ?? false,
         extraHosts: c.hostConfig.ExtraHosts ?? [],
         dns: c.hostConfig.Dns ?? [],
-        ...(net ? { selfHosts: net.selfHosts } : {}),
+        ...(net ? { selfHosts: net.selfHosts, hostGateway: net.hostGateway } : {}),
         ...(net?.resolvConf !== undefined ? { resolvConf: net.resolvConf } : {}),
       }).filter((m) => !userTargets.has(m.destination));
       const args = processArgs(c.config);

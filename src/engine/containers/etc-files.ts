@@ -19,6 +19,8 @@ export interface EtcFilesInput {
   selfHosts?: ReadonlyArray<{ ip: string; names: readonly string[] }>;
   /** Networking (issue 6): resolv.conf rendered for the container's network (127.0.0.11 on user networks). */
   resolvConf?: string;
+  /** Networking (issue 6): what `--add-host NAME:host-gateway` means (the default bridge's gateway). */
+  hostGateway?: string;
 }
 
 function hostResolvConf(): string {
@@ -45,7 +47,8 @@ export function writeEtcFiles(input: EtcFilesInput): OciMount[] {
   ];
   for (const entry of input.extraHosts) {
     const i = entry.indexOf(':');
-    if (i > 0) hosts.push(`${entry.slice(i + 1)}\t${entry.slice(0, i)}`);
+    const ip = entry.slice(i + 1) === 'host-gateway' && input.hostGateway ? input.hostGateway : entry.slice(i + 1);
+    if (i > 0) hosts.push(`${ip}\t${entry.slice(0, i)}`);
   }
   for (const self of input.selfHosts ?? []) hosts.push(`${self.ip}\t${self.names.join(' ')}`);
   if (input.networkMode === 'host') {

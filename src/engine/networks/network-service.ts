@@ -20,7 +20,7 @@ import type { ContainerRecord, ContainerRepository } from '../../state/container
 import type { AttachmentRecord, NetworkRecord, NetworkRepository, PortMappingRecord } from '../../state/network-repository.js';
 import { EmbeddedDns } from '../../network/dns-server.js';
 import { broadcast, contains, formatCidr, formatIp, macFromIp, overlaps, parseCidr, parseIp, type Cidr } from '../../network/ipv4.js';
-import { nftApply } from '../../network/kernel.js';
+import { nftApply, writeSysctl } from '../../network/kernel.js';
 import { NetNaming } from '../../network/names.js';
 import { NftTable } from '../../network/nft-table.js';
 import { configureNamespace, createNetns, deleteLink, deleteNetns, ensureBridge, linkExists, namespaceLines, plugEndpoint, plugEndpoints, type EndpointSpec } from '../../network/plumbing.js';
@@ -32,6 +32,8 @@ import type { EventSink } from '../events.js';
 import { findContainer, findNetwork, getContainer, getNetwork, modeOf, networkNameOfMode } from './lookup.js';
 import { portRequests } from './port-requests.js';
 import { parseResolv, renderResolv, upstreamsFor, type ParsedResolv } from './resolv.js';
+
+export type { NetworkRecord };
 
 export interface NetworkServiceDeps {
   root: string;
@@ -84,6 +86,8 @@ export interface NetworkSetup {
   selfHosts: Array<{ ip: string; names: string[] }>;
   /** Rendered /etc/resolv.conf; undefined keeps the host's (host mode). */
   resolvConf?: string;
+  /** The address `--add-host NAME:host-gateway` stands for: the default bridge's gateway. */
+  hostGateway: string;
 }
 
 export interface EndpointView {
@@ -136,6 +140,8 @@ export class NetworkService {
   private readonly lock = new KeyedMutex();
   private readonly pools: readonly AddressPool[];
   private hostResolv: { at: number; value: ParsedResolv } | undefined;
+  /** Why the kernel side could not be set up at start-up, if it could not. */
+  private broken: string | undefined;
 
   constructor(private readonly d: NetworkServiceDeps) {
     this.naming = NetNaming.forRoot(d.root);
@@ -159,12 +165,27 @@ export class NetworkService {
    * during container reconciliation find everything in place.
    */
   async init(): Promise<void> {
+    try {
+      await this.initKernel();
+    } catch (e) {
+      // Without ip/nft (or their permissions) the engine still serves host and none networking.
+      this.broken = messageOf(e);
+      this.d.log.error('networking is unavailable; bridge networks will not work', { error: this.broken });
+    }
+  }
+
+  private usable(): void {
+    if (this.broken) throw new EngineError('unavailable', `networking is unavailable: ${this.broken}`);
+  }
+
+  private async initKernel(): Promise<void> {
     registerInstance(this.naming, this.d.root);
     const collected = await collectDeadInstances(this.naming, this.d.log).catch((e: unknown) => {
       this.d.log.warn('collecting dead network instances failed', { error: messageOf(e) });
       return [];
     });
     if (collected.length > 0) this.d.log.info('removed network objects of engines whose root is gone', { instances: collected });
+    await this.ensureForwarding();
     await this.ensureBuiltins();
     for (const n of this.bridgeNetworks()) await this.bringUpBridge(n);
     await this.rebuildTable();
@@ -183,6 +204,7 @@ export class NetworkService {
    * table is rebuilt once more.
    */
   async reconcile(): Promise<void> {
+    if (this.broken) return;
     const running = new Set(this.d.containers.list().filter((c) => c.state.Running).map((c) => c.id));
     for (const a of this.d.repo.allAttachments()) {
       if (a.state !== 'down' && !running.has(a.containerId)) this.d.repo.clearEndpoint(a.containerId, a.networkId);
@@ -226,6 +248,18 @@ export class NetworkService {
       unregisterInstance(this.naming);
     } catch (e) {
       this.d.log.warn('removing network objects at shutdown failed', { error: messageOf(e) });
+    }
+  }
+
+  /** Bridged containers need IPv4 forwarding, as Docker ensures at start-up. */
+  private async ensureForwarding(): Promise<void> {
+    try {
+      if (readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() !== '1') {
+        await writeSysctl('net.ipv4.ip_forward', '1');
+        this.d.log.info('enabled net.ipv4.ip_forward');
+      }
+    } catch (e) {
+      this.d.log.warn('cannot enable net.ipv4.ip_forward; containers will not reach beyond their bridge', { error: messageOf(e) });
     }
   }
 
@@ -411,6 +445,7 @@ export class NetworkService {
     if (driver === 'host' || driver === 'null') throw new EngineError('forbidden', `only one instance of "${driver}" network is allowed`);
     if (driver !== 'bridge') throw notFound(`plugin "${driver}" not found`);
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw notFound(`plugin "${req.IPAM.Driver}" not found`);
+    this.usable();
     return this.lock.run('networks', async () => {
       if (this.d.repo.networkByName(name)) throw conflict(`network with name ${name} already exists`);
       const id = newId();
@@ -607,9 +642,10 @@ export class NetworkService {
   /** Plugs a container in before the runtime creates it. On failure nothing is left behind. */
   async setUp(c: ContainerRecord): Promise<NetworkSetup> {
     const mode = modeOf(c.hostConfig.NetworkMode);
-    if (mode.kind === 'host') return { namespace: 'host', sysctls: {}, selfHosts: [] };
-    if (mode.kind === 'none') return { namespace: 'none', sysctls: {}, selfHosts: [], resolvConf: this.resolvFor(c, false, '') };
+    if (mode.kind === 'host') return { namespace: 'host', sysctls: {}, selfHosts: [], hostGateway: this.hostGateway() };
+    if (mode.kind === 'none') return { namespace: 'none', sysctls: {}, selfHosts: [], resolvConf: this.resolvFor(c, false, ''), hostGateway: this.hostGateway() };
     if (mode.kind === 'container') return this.joinContainer(c, mode.ref);
+    this.usable();
     return this.lock.run(`ctr:${c.id}`, () => this.plugContainer(c));
   }
 
@@ -617,7 +653,7 @@ export class NetworkService {
     const other = getContainer(this.d.containers, ref);
     if (!other.state.Running) throw conflict(`cannot join network of a non running container: ${ref}`);
     const otherMode = modeOf(other.hostConfig.NetworkMode);
-    if (otherMode.kind === 'host') return { namespace: 'host', sysctls: {}, selfHosts: [] };
+    if (otherMode.kind === 'host') return { namespace: 'host', sysctls: {}, selfHosts: [], hostGateway: this.hostGateway() };
     const path = otherMode.kind === 'networks' ? this.naming.netnsPath(other.id) : `/proc/${other.state.Pid}/ns/net`;
     const otherAtts = this.d.repo.attachmentsOf(other.id).filter((a) => a.ip);
     const embedded = otherAtts.some((a) => !this.d.repo.getNetwork(a.networkId)?.builtin);
@@ -628,7 +664,7 @@ export class NetworkService {
     } catch {
       resolv = this.resolvFor(c, embedded, '');
     }
-    return { namespace: { path }, sysctls: {}, selfHosts: [], resolvConf: resolv };
+    return { namespace: { path }, sysctls: {}, selfHosts: [], resolvConf: resolv, hostGateway: this.hostGateway() };
   }
 
   private async plugContainer(c: ContainerRecord): Promise<NetworkSetup> {
@@ -716,7 +752,12 @@ export class NetworkService {
       },
       selfHosts: specs.map((s) => ({ ip: s.ip, names })),
       resolvConf: this.resolvFor(c, Boolean(dnsVia), defaultNet ? (nets[specs.indexOf(defaultNet)]?.gateway ?? '') : ''),
+      hostGateway: this.hostGateway(),
     };
+  }
+
+  private hostGateway(): string {
+    return this.d.repo.networkByName('bridge')?.gateway ?? '';
   }
 
   /** Attachments recorded for networks that did not exist at create: bind them by name now. */
