@@ -25,6 +25,8 @@ export function mergeImageConfig(user: ContainerConfig, image: ImageConfigView):
   out.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
   if (!out.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
   if (image.ExposedPorts) out.ExposedPorts = { ...image.ExposedPorts, ...(user.ExposedPorts ?? {}) };
+  // The image's VOLUMEs are part of the container's Config.Volumes (moby's merge).
+  if (image.Volumes && Object.keys(image.Volumes).length > 0) out.Volumes = { ...(user.Volumes ?? {}), ...image.Volumes };
   return out;
 }
 

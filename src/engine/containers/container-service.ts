@@ -7,7 +7,7 @@
  * Per-container operations are serialised by a KeyedMutex so start/stop/rm
  * racing on one container never interleave.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   EngineError,
@@ -60,6 +60,11 @@ import {
 import { newContainerId, randomName } from './naming.js';
 import { resolveUser } from './user.js';
 import { checkExecutable } from './exec-check.js';
+import { prepareMountpoints } from './mountpoints.js';
+// Crash consistency (issue 3, item 7): incomplete markers, fault injection, host-side leftovers.
+import { crashPoint } from './crash-points.js';
+import { clearIntent, readIntent, writeIntent } from './intent.js';
+import { conmonsOf, idsIn, killConmons, nothingMountedUnder, removeCgroups, cgroupDirs, unmountAllUnder } from './orphans.js';
 // Networking (issue 6): endpoints are recorded at create, plugged in before the runtime's create, unplugged on exit.
 import type { NetworkService, NetworkingConfigInput } from '../networks/network-service.js';
 
@@ -191,7 +196,8 @@ export class ContainerService {
     const netPlan = this.d.networks?.planAttachments(config, hostConfig, req.networkingConfig) ?? [];
 
     const planned = planMounts({
-      config,
+      // The client's own Config.Volumes (`-v /x`), apart from the image's, which come next.
+      config: req.config,
       hostConfig,
       imageVolumes: image.config.Volumes ?? null,
       daemonRoot: this.d.root,
@@ -219,29 +225,39 @@ export class ContainerService {
       extra: {},
     };
     mkdirSync(this.dir(id), { recursive: true, mode: 0o710 });
-    let registered = false;
+    // The incomplete marker, before any side effect: a crash from here on is undone at start-up,
+    // with the anonymous volumes this create makes (nobody else knows them yet).
+    const anonymousVolumes = planned.flatMap((p) =>
+      p.kind === 'volume' && p.anonymous && p.name !== undefined && !this.d.volumes.find(p.name) ? [p.name] : [],
+    );
+    writeIntent(this.dir(id), { op: 'create', anonymousVolumes });
+    crashPoint('create:dir');
+    let volumesMade = false;
     try {
       const rootfs = await this.d.layers.prepareContainerRootfs(id, image.diffIds);
+      crashPoint('create:rootfs');
       try {
         checkImagePaths(planned, rootfs.merged);
         const points = ensureVolumes(planned, this.d.volumes);
+        volumesMade = true;
+        crashPoint('create:volumes');
         record.mounts = points as unknown as Record<string, unknown>[];
         this.d.repo.transaction(() => {
           this.d.repo.insert(record);
           this.d.networks?.recordAttachments(id, netPlan); // networking (issue 6)
           for (const p of points) if (p.kind === 'volume') this.d.volumes.addUser(p.name as string, id);
         });
-        registered = true;
+        crashPoint('create:row');
         await copyUpVolumes(points, rootfs.merged, id, this.d.volumes, this.d.copier);
+        crashPoint('create:copy-up');
       } finally {
         await this.d.layers.releaseContainerRootfs(id);
       }
+      clearIntent(this.dir(id));
     } catch (e) {
-      if (registered) {
-        this.d.volumes.removeUsersOf(id);
-        this.d.repo.delete(id);
-      }
-      await this.d.layers.removeContainerLayer(id).catch(() => undefined);
+      // As dockerd: volumes made before a failure inside ensureVolumes stay; after it, the
+      // container's cleanup removes its anonymous volumes with it.
+      await this.undoCreate(id, volumesMade ? anonymousVolumes : []);
       throw e;
     }
     this.d.events.emit({ type: 'container', action: 'create', id, attributes: this.eventAttributes(record) });
@@ -285,11 +301,11 @@ export class ContainerService {
       try {
         await this.startLocked(c);
       } catch (e) {
-        const msg = messageOf(e);
-        this.d.repo.updateState(c.id, { ...c.state, ExitCode: 128, Error: msg });
-        this.rejectPendingAttach(c.id, e);
+        const failure = startFailure(c, e);
+        this.d.repo.updateState(c.id, { ...c.state, ExitCode: failure.exitCode, Error: failure.error.message });
+        this.rejectPendingAttach(c.id, failure.error);
         if (c.hostConfig.AutoRemove) void this.removeAfterExit(c.id);
-        throw e instanceof EngineError ? e : internal(msg, e);
+        throw failure.error;
       }
       return true;
     });
@@ -309,9 +325,11 @@ export class ContainerService {
       await this.d.layers.releaseContainerRootfs(c.id);
       throw e;
     }
+    crashPoint('start:mounts');
     const cleanup = async () => {
+      // The container first (a created one holds the mounts open), then what it used.
+      await rt.delete(ref, { force: true }).catch((e: unknown) => this.d.log.warn('runtime delete failed', { id: c.id, error: messageOf(e) }));
       await releaseMounts(c.id, points, this.d.volumes);
-      await rt.delete(ref, { force: true }).catch(() => undefined);
       await this.d.networks?.tearDown(c.id).catch(() => undefined); // networking (issue 6)
       await this.d.layers.releaseContainerRootfs(c.id);
     };
@@ -357,6 +375,7 @@ export class ContainerService {
         ...(c.config.StopSignal ? { stopSignal: c.config.StopSignal } : {}),
         ...(c.hostConfig.ShmSize ? { shmSizeBytes: c.hostConfig.ShmSize } : {}),
       });
+      await prepareMountpoints(rootfs.merged, [...etc, ...mounts]);
       const created = await rt.create({
         id: c.id,
         dir: this.dir(c.id),
@@ -364,8 +383,10 @@ export class ContainerService {
         logPath: this.logPath(c.id),
         openStdin: c.config.OpenStdin ?? false,
       });
+      crashPoint('start:runtime-created');
       await this.connectPendingAttach(c.id, rt);
       await rt.start(ref);
+      crashPoint('start:runtime-started');
       const state: ContainerState = {
         ...c.state,
         Status: 'running',
@@ -403,12 +424,6 @@ export class ContainerService {
       const c = this.d.repo.get(id);
       if (!c) return;
       const rt = this.runtimeOf(c);
-      await rt.delete(this.ref(id), { force: true }).catch((e: unknown) =>
-        this.d.log.warn('runtime delete failed', { id, error: messageOf(e) }),
-      );
-      await releaseMounts(id, c.mounts as unknown as StoredMountPoint[], this.d.volumes);
-      await this.d.networks?.tearDown(id).catch((e: unknown) => this.d.log.warn('network teardown failed', { id, error: messageOf(e) })); // issue 6
-      await this.d.layers.releaseContainerRootfs(id);
       const state: ContainerState = {
         ...c.state,
         Status: 'exited',
@@ -420,7 +435,16 @@ export class ContainerService {
         ExitCode: exitCode,
         FinishedAt: finishedAt.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z'),
       };
+      // Recorded before the runtime's delete removes the exit file: a crash in between must not
+      // lose the code (start-up then finds a stopped container that does not run and deletes it).
       this.d.repo.updateState(id, state);
+      crashPoint('exit:recorded');
+      await rt.delete(this.ref(id), { force: true }).catch((e: unknown) =>
+        this.d.log.warn('runtime delete failed', { id, error: messageOf(e) }),
+      );
+      await releaseMounts(id, c.mounts as unknown as StoredMountPoint[], this.d.volumes);
+      await this.d.networks?.tearDown(id).catch((e: unknown) => this.d.log.warn('network teardown failed', { id, error: messageOf(e) })); // issue 6
+      await this.d.layers.releaseContainerRootfs(id);
       this.volumeEvents(c, 'unmount');
       this.d.events.emit({
         type: 'container',
@@ -625,17 +649,25 @@ export class ContainerService {
       const c = this.d.repo.get(c0.id);
       if (!c) return;
       const rt = this.runtimeOf(c);
-      await rt.delete(this.ref(c.id), { force: true }).catch(() => undefined);
-      await this.d.networks?.tearDown(c.id); // networking (issue 6): frees addresses, ports, netns
       const points = c.mounts as unknown as StoredMountPoint[];
+      // The incomplete marker: start-up finishes a removal a crash cut short (-v included).
+      const anonymous = points.flatMap((p) => (p.kind === 'volume' && p.anonymous && p.name !== undefined ? [p.name] : []));
+      mkdirSync(this.dir(c.id), { recursive: true, mode: 0o710 });
+      writeIntent(this.dir(c.id), { op: 'remove', anonymousVolumes: opts.volumes ? anonymous : [] });
+      crashPoint('remove:marked');
+      await rt.delete(this.ref(c.id), { force: true }).catch((e: unknown) => this.d.log.warn('runtime delete failed', { id: c.id, error: messageOf(e) }));
+      crashPoint('remove:runtime-deleted');
+      await this.d.networks?.tearDown(c.id); // networking (issue 6): frees addresses, ports, netns
       await releaseMounts(c.id, points, this.d.volumes);
       await this.d.layers.removeContainerLayer(c.id);
+      crashPoint('remove:layer-removed');
       this.d.repo.transaction(() => {
         this.d.volumes.removeUsersOf(c.id);
         this.d.repo.delete(c.id);
       });
-      await import('node:fs/promises').then((fs) => fs.rm(this.dir(c.id), { recursive: true, force: true }));
+      crashPoint('remove:row-deleted');
       if (opts.volumes) await this.removeAnonymousVolumes(points);
+      await this.removeContainerDir(c.id); // the marker goes last, with the directory
       this.d.events.emit({ type: 'container', action: 'destroy', id: c.id, attributes: this.eventAttributes(c) });
     });
     for (const w of this.removeWaiters.get(c0.id) ?? []) w(this.d.repo.get(c0.id)?.state.ExitCode ?? c0.state.ExitCode);
@@ -680,8 +712,17 @@ export class ContainerService {
   }
 
   /**
-   * Start-up: containers that ran when the engine stopped are either still
-   * running (follow them again) or exited while it was down (record it).
+   * Start-up, before the API answers: makes the host match the rows again after whatever the
+   * previous engine process was doing when it died (kill -9, power loss).
+   *   1. Containers that ran are followed again, or their exit (recorded by conmon while the
+   *      engine was down) is recorded now.
+   *   2. A create a crash cut short is undone (its marker names the anonymous volumes it made);
+   *      a removal is finished.
+   *   3. A container that does not run but left runtime state, a conmon, an exit file or a cgroup
+   *      (a crash mid-start, or mid-exit after the exit was recorded) is deleted from the
+   *      runtime: a start nobody was told about is rolled back.
+   *   4. Ids the rows do not know (a directory, runtime state, an exit file, a conmon) go.
+   *   5. Volume holds of containers that do not run are released, their rootfs unmounted.
    */
   async reconcile(): Promise<void> {
     for (const c of this.list()) {
@@ -697,6 +738,45 @@ export class ContainerService {
         await this.onExit(c.id, -1, false, new Date());
       }
     }
+    const containersDir = join(this.d.root, 'containers');
+    for (const id of idsIn(containersDir)) {
+      const intent = readIntent(this.dir(id));
+      if (!intent) continue;
+      try {
+        const row = this.d.repo.get(id);
+        if (intent.op === 'create' || !row) {
+          await this.clearRuntimeLeftovers(id);
+          await this.undoCreate(id, intent.anonymousVolumes);
+        } else if (!row.state.Running) {
+          await this.remove(id, { force: true, volumes: intent.anonymousVolumes.length > 0 });
+        } else {
+          // A start got in between the removal's marker and the crash: nothing was removed.
+          clearIntent(this.dir(id));
+          continue;
+        }
+        this.d.log.info(intent.op === 'create' ? 'interrupted create undone' : 'interrupted removal finished', { id });
+      } catch (e) {
+        this.d.log.error('container reconciliation failed', { id, op: intent.op, error: messageOf(e) });
+      }
+    }
+    const rows = new Map(this.list().map((c) => [c.id, c]));
+    const conmons = new Set(conmonsOf(this.d.root).map((c) => c.id));
+    const stateIds = new Set([...this.d.runtimes.values()].flatMap((rt) => rt.listIds()));
+    const exitFiles = new Set([...this.d.runtimes.values()].flatMap((rt) => idsIn(rt.exitDir)));
+    const suspects = new Set([...idsIn(containersDir), ...conmons, ...stateIds, ...exitFiles]);
+    for (const id of new Set([...rows.keys(), ...suspects])) {
+      const row = rows.get(id);
+      if (row?.state.Running) continue;
+      try {
+        if (conmons.has(id) || stateIds.has(id) || exitFiles.has(id) || cgroupDirs(id).length > 0) {
+          await this.clearRuntimeLeftovers(id);
+          this.d.log.info(row ? 'runtime leftovers of a stopped container removed' : 'orphaned container removed', { id });
+        }
+        if (!row) await this.removeContainerDir(id);
+      } catch (e) {
+        this.d.log.error('container reconciliation failed', { id, error: messageOf(e) });
+      }
+    }
     // Holds left by containers that no longer exist or don't run (a crash mid-start), and by
     // copy-ups a crash interrupted. Other holders (API clients, backups) keep theirs.
     const live = new Set(this.list().filter((c) => c.state.Running).map((c) => c.id));
@@ -710,6 +790,90 @@ export class ContainerService {
       }
     }
   }
+
+  /**
+   * Deletes the container from every runtime (killing it if it still runs: nobody was told it
+   * started), then whatever the runtimes did not remove: conmons, the exit file, cgroups.
+   */
+  private async clearRuntimeLeftovers(id: string): Promise<void> {
+    const ref = this.ref(id);
+    await this.settleCreate(id);
+    for (const rt of this.d.runtimes.values()) {
+      await rt.delete(ref, { force: true }).catch((e: unknown) => this.d.log.warn('runtime delete failed', { id, runtime: rt.name, error: messageOf(e) }));
+    }
+    await killConmons(this.d.root, id);
+    const cgroups = await removeCgroups(id);
+    if (cgroups.length > 0) this.d.log.info('container cgroups removed', { id, cgroups });
+    for (const rt of this.d.runtimes.values()) rmSync(join(rt.exitDir, id), { force: true });
+  }
+
+  /**
+   * conmon may still be running `<runtime> create` for the container (the engine died while it
+   * waited for the sync pipe): a delete now would race it. Waits until some runtime knows the
+   * container past "creating", or its conmon is gone.
+   */
+  private async settleCreate(id: string): Promise<void> {
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && conmonsOf(this.d.root).some((c) => c.id === id)) {
+      const states = await Promise.all([...this.d.runtimes.values()].map((rt) => rt.cli.state(id).catch(() => null)));
+      if (states.some((st) => st !== null && st.status !== 'creating')) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Forgets a container that was never finished (or whose removal was): row, volume references,
+   * writable layer, the anonymous volumes named, the directory. Each step is idempotent.
+   */
+  private async undoCreate(id: string, anonymousVolumes: readonly string[]): Promise<void> {
+    this.d.repo.transaction(() => {
+      this.d.volumes.removeUsersOf(id);
+      this.d.repo.delete(id);
+    });
+    await this.d.layers.removeContainerLayer(id).catch((e: unknown) => this.d.log.warn('writable layer removal failed', { id, error: messageOf(e) }));
+    for (const name of anonymousVolumes) {
+      await this.d.volumes.release(name, `copy-up:${id}`).catch(() => undefined);
+      try {
+        await this.d.volumes.remove(name, true);
+      } catch (e) {
+        if (!(e instanceof EngineError && e.kind === 'conflict')) throw e;
+      }
+    }
+    await this.removeContainerDir(id);
+  }
+
+  /** Removes containers/<id>, never through a mount (it unmounts first and refuses if it cannot). */
+  private async removeContainerDir(id: string): Promise<void> {
+    const dir = this.dir(id);
+    if (!existsSync(dir)) return;
+    await unmountAllUnder(dir);
+    if (!nothingMountedUnder(dir)) {
+      this.d.log.error('container directory still has mounts, kept', { id, dir });
+      return;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A failed start as dockerd records it (translateContainerdStartErr): the runtime refusing the
+ * command gives State.ExitCode 127 (not found) or 126 (not executable), a file bound onto a
+ * directory (or the reverse) 127 with dockerd's hint; anything else 128.
+ */
+function startFailure(c: ContainerRecord, e: unknown): { exitCode: number; error: EngineError } {
+  let error = e instanceof EngineError ? e : internal(messageOf(e), e);
+  const msg = error.message.toLowerCase();
+  if (!msg.includes('oci runtime create failed')) return { exitCode: 128, error };
+  let exitCode = 128;
+  const cmd = (c.config.Entrypoint ?? [])[0] ?? (c.config.Cmd ?? [])[0] ?? '';
+  if (cmd && msg.includes(cmd.toLowerCase()) && /executable file not found|no such file or directory/.test(msg)) exitCode = 127;
+  if (msg.includes('permission denied')) exitCode = 126;
+  if (msg.includes('not a directory')) {
+    const hint = 'Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
+    error = new EngineError(error.kind, `${error.message}: ${hint}`, { cause: error });
+    exitCode = 127;
+  }
+  return { exitCode, error };
 }
 
 /** Zero values dropped the way dockerd stores HostConfig (Mounts normalised, defaults filled). */
