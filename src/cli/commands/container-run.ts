@@ -129,11 +129,7 @@ async function runContainer(ctx: CommandContext): Promise<number> {
         hijacked.socket.destroy();
         await stream?.catch(() => undefined);
       }
-      let text = failureText(e);
-      // The docker CLI adds this hint to a start that failed on a file/directory mismatch.
-      if (text.includes('not a directory')) {
-        text += ': Are you trying to mount a directory onto a file (or vice-versa)? Check if the specified host path exists and is the expected type';
-      }
+      const text = failureText(e);
       if (plan.autoRemove && !(wait instanceof Error)) await wait.result.catch(() => undefined);
       else if (!(wait instanceof Error)) wait.cancel();
       throw reportRunError(ctx, text, runExitCode(text));
