@@ -49,6 +49,7 @@ import { conflict, EngineError, internal, invalidArgument, notFound } from '../d
 import { hasCode } from '../lib/node-errors.js';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { attachSocket, resizeTerminal, type Attachment } from './attach.js';
+import { dockerCreateErrorText } from './create-error-text.js';
 import { hostCgroups, type CgroupInfo } from './cgroups.js';
 import {
   childExit,
@@ -264,7 +265,7 @@ export class ContainerRuntime {
       const text = (msg.message ?? 'conmon reported failure without a message').trim();
       await this.cli.delete(req.id, true).catch(() => {});
       await this.conmonGone(req, 2000);
-      throw new CreateError(`OCI runtime create failed: ${text}`, reasonOf(text));
+      throw new CreateError(dockerCreateErrorText(this.name, text), reasonOf(text));
     }
     const conmonPid = readPidFile(this.conmonPidFile(req)) ?? 0;
     return { pid: msg.data, conmonPid };
@@ -287,7 +288,7 @@ export class ContainerRuntime {
         // conmon died before create finished; its early errors go to stderr.
         const code = await childExit(c.child);
         const why = c.stderr() || `conmon exited with status ${code ?? 'signal'}`;
-        throw new CreateError(`OCI runtime create failed: ${why}`, reasonOf(why));
+        throw new CreateError(dockerCreateErrorText(this.name, why), reasonOf(why));
       }
       return parseSyncLine(line);
     } finally {

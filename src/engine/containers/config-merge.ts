@@ -27,6 +27,8 @@ export function mergeImageConfig(user: ContainerConfig, image: ImageConfigView):
   if (image.ExposedPorts) out.ExposedPorts = { ...image.ExposedPorts, ...(user.ExposedPorts ?? {}) };
   // The image's VOLUMEs are part of the container's Config.Volumes (moby's merge).
   if (image.Volumes && Object.keys(image.Volumes).length > 0) out.Volumes = { ...(user.Volumes ?? {}), ...image.Volumes };
+  // The CLI sends an empty map; dockerd shows none as null.
+  if (out.Volumes && Object.keys(out.Volumes).length === 0) out.Volumes = null;
   return out;
 }
 

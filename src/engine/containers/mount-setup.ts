@@ -25,6 +25,7 @@ import {
   type VolumeMountSpec,
 } from '../../domain/mounts/index.js';
 import type { OciMount } from '../../runtime/oci-types.js';
+import { readMountInfo } from '../../storage/mounts/mountinfo.js';
 import type { VolumeService } from '../volumes/volume-service.js';
 import { randomBytes } from 'node:crypto';
 
@@ -159,6 +160,27 @@ export function verifyForStart(hostConfig: HostConfig, points: StoredMountPoint[
       mkdirSync(p.source, { recursive: true, mode: 0o755 });
     }
   }
+  for (const p of points) if (p.kind === 'bind') checkSourcePropagation(p.source, p.propagation);
+}
+
+/**
+ * dockerd's start-time check: shared propagation needs a shared source mount,
+ * slave propagation a shared or slave one (V-40, V-41).
+ */
+function checkSourcePropagation(source: string, propagation: string): void {
+  const wantsShared = propagation === 'shared' || propagation === 'rshared';
+  const wantsSlave = propagation === 'slave' || propagation === 'rslave';
+  if (!wantsShared && !wantsSlave) return;
+  const containing = readMountInfo()
+    .filter((m) => source === m.mountPoint || source.startsWith(m.mountPoint === '/' ? '/' : `${m.mountPoint}/`))
+    .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0];
+  if (!containing) return;
+  const shared = containing.optionalFields.some((f) => f.startsWith('shared:'));
+  const slave = containing.optionalFields.some((f) => f.startsWith('master:'));
+  if (wantsShared && !shared) throw invalidArgument(`path ${source} is mounted on ${containing.mountPoint} but it is not a shared mount`);
+  if (wantsSlave && !shared && !slave) {
+    throw invalidArgument(`path ${source} is mounted on ${containing.mountPoint} but it is not a shared or slave mount`);
+  }
 }
 
 /** Container-relative destinations (unvalidated Config.Volumes like "ab") mount under "/". */
@@ -184,7 +206,11 @@ export async function acquireMounts(
       if (m.kind === 'tmpfs') {
         out.push({ destination, type: 'tmpfs', source: 'tmpfs', options: mergeTmpfsOptions(m.options) });
       } else if (m.kind === 'bind') {
-        const opts = [m.nonRecursive ? 'bind' : 'rbind', m.propagation, m.readOnly ? 'ro' : 'rw'];
+        // crun ORs the MS_REC of an "r…" propagation into the bind itself, so a
+        // non-recursive bind gets the propagation without it (there are no submounts
+        // for it to apply to anyway) (R-08).
+        const propagation = m.nonRecursive ? m.propagation.replace(/^r/, '') : m.propagation;
+        const opts = [m.nonRecursive ? 'bind' : 'rbind', propagation, m.readOnly ? 'ro' : 'rw'];
         out.push({ destination, type: 'bind', source: m.source, options: opts });
       } else {
         const name = (m as VolumeMountSpec).name as string;
