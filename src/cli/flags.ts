@@ -1,3 +1,5 @@
+import { goQuote } from '../domain/mounts/go.js';
+
 /**
  * A pflag-compatible command-line parser: the grammar and the error messages
  * of the docker CLI (cobra + spf13/pflag), so users get what they know.
@@ -49,16 +51,16 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[], 
     if (spec.kind === 'bool') {
       if (BOOL_TRUE.includes(raw)) value = 'true';
       else if (BOOL_FALSE.includes(raw)) value = 'false';
-      else throw new FlagError(`invalid argument "${raw}" for "${displayName(spec)}" flag: strconv.ParseBool: parsing "${raw}": invalid syntax`);
+      else throw new FlagError(`invalid argument ${goQuote(raw)} for "${displayName(spec)}" flag: strconv.ParseBool: parsing ${goQuote(raw)}: invalid syntax`);
     }
     if (spec.kind === 'int' && !/^-?\d+$/.test(raw)) {
-      throw new FlagError(`invalid argument "${raw}" for "${displayName(spec)}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+      throw new FlagError(`invalid argument ${goQuote(raw)} for "${displayName(spec)}" flag: strconv.ParseInt: parsing ${goQuote(raw)}: invalid syntax`);
     }
     if (spec.validate) {
       try {
         spec.validate(raw);
       } catch (e) {
-        throw new FlagError(`invalid argument "${raw}" for "${displayName(spec)}" flag: ${(e as Error).message}`);
+        throw new FlagError(`invalid argument ${goQuote(raw)} for "${displayName(spec)}" flag: ${(e as Error).message}`);
       }
     }
     const list = values.get(spec.name) ?? [];

@@ -1,3 +1,4 @@
+import { mountApiVersionError, type ApiMount } from '../../domain/mounts/index.js';
 /**
  * `create`, and the create step `run` shares with it: POST /containers/create,
  * and when the daemon answers 404 (no such image) with --pull=missing, docker's
@@ -94,6 +95,11 @@ export async function createContainer(ctx: CommandContext, plan: ContainerPlan):
     if (Object.values(plan.body.NetworkingConfig.EndpointsConfig).some((ep) => ep['MacAddress'])) {
       throw new Error(`"specify mac-address per network" requires API version 1.44, but the Docker daemon API version is ${client.apiVersion}`);
     }
+  }
+  // The Go client refuses mount options newer than the daemon's API (M-33).
+  for (const m of (plan.body.HostConfig.Mounts as unknown as ApiMount[] | null | undefined) ?? []) {
+    const tooNew = mountApiVersionError(m, client.apiVersion);
+    if (tooNew) throw new CliError(tooNew, 1);
   }
   const cid = new CidFile(plan.cidfile);
   try {

@@ -403,7 +403,9 @@ export function parseContainerOptions(ctx: CommandContext, ttySize: [number, num
     throw new OptionsError((e as Error).message);
   }
   const mounts = f.strings('mount').map((m) => parseMountFlagClient(m, ctx.cwd));
-  for (const m of mounts) for (const w of m.warnings) ctx.io.stderr.write(`WARNING: ${w}\n`);
+  // The docker CLI logs these through logrus: time="…" level=warning msg="…".
+  const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  for (const m of mounts) for (const w of m.warnings) ctx.io.stderr.write(`time="${now}" level=warning msg="${w}"\n`);
   const tmpfs = parseTmpfsFlagsClient(f.strings('tmpfs'));
 
   const entrypointFlag = f.string('entrypoint');
