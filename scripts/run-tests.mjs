@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs the compiled test files on node's built-in runner.
-// Unit tests (dist/src/**/*.test.js) first, then integration tests (dist/test/**/*.test.js),
-// one file at a time for integration since they start daemons and real containers.
+// Runs the compiled test files on node's built-in runner, in one run so its closing summary
+// covers everything: unit tests (dist/src/**/*.test.js) and integration tests
+// (dist/test/**/*.test.js). Files run BALLAST_TEST_CONCURRENCY at a time (default 3): each
+// integration file starts its own daemons on its own temporary root and socket, and most of
+// their time is spent waiting on real processes, so a 2-core machine runs three at once.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,5 +29,6 @@ if (!onlyIntegration) files.push(...find('dist/src'));
 if (!onlyUnit) files.push(...find('dist/test'));
 const filter = process.env.BALLAST_TEST_FILTER;
 const selected = filter ? files.filter((f) => f.includes(filter)) : files;
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...selected], { stdio: 'inherit' });
+const concurrency = process.env.BALLAST_TEST_CONCURRENCY ?? '3';
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
