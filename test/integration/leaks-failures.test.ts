@@ -98,9 +98,12 @@ for (const runtime of RUNTIMES) {
     it('a copy-up into a volume whose driver mount fails: create fails, no row, no user, no hold', async () => {
       const v = await ballast(['volume', 'create', '--opt', 'type=none', '--opt', 'o=bind', '--opt', 'device=/nonexistent-ballast-leak', `badmount-${runtime}`]);
       assert.equal(v.code, 0, v.stderr);
-      const r = await ballast(['create', ...rt, '--name', 'leak-copyup', '-v', `badmount-${runtime}:/data`, 'spec-full', 'true']);
+      const before = await volumeNames();
+      // /imgdir's anonymous volume is made (and filled) before /data's copy-up fails: dockerd removes it with the container.
+      const r = await ballast(['create', ...rt, '--name', 'leak-copyup', '-v', '/imgdir', '-v', `badmount-${runtime}:/data`, 'spec-full', 'true']);
       assert.notEqual(r.code, 0, 'create should fail: the copy-up cannot mount the volume');
       assert.deepEqual(await allIds(), []);
+      assert.deepEqual(await volumeNames(), before);
       await assertNoLeaks(world(), 'after a failed copy-up');
     });
 

@@ -75,11 +75,9 @@ export interface World {
 }
 
 export async function startWorld(env: Record<string, string> = {}): Promise<World> {
-  const crashFileEnv = { ...env };
-  // Set after start: the daemon's temp dir is only known then; the path is fixed per process.
+  // Outside the daemon's temp tree, whose name is only known once it runs; absent = no crash point armed.
   const crashFile = `/tmp/ballast-leaks-crash-${process.pid}-${Math.random().toString(16).slice(2)}`;
-  crashFileEnv['BALLAST_CRASH_POINT_FILE'] = crashFile;
-  const d = await Ballastd.start({ env: crashFileEnv, stopTimeoutMs: 30_000 });
+  const d = await Ballastd.start({ env: { ...env, BALLAST_CRASH_POINT_FILE: crashFile }, stopTimeoutMs: 30_000 });
   const cli = new Cli('ballast', d.host);
   const r = await importSpecFull(cli);
   if (!r.ok) {

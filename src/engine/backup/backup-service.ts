@@ -20,6 +20,7 @@ import {
   FORMAT_NAME,
   FORMAT_VERSION,
   type BackupHeader,
+  type ChecksumAlgorithm,
   type CompressionKind,
   type HookReport,
   type QuiesceReport,
@@ -65,6 +66,8 @@ export interface BackupRequest {
   readonly volume: string;
   readonly compression: CompressionKind;
   readonly encryption?: Encryption | undefined;
+  /** Per-file checksum in the manifest (default crc32). */
+  readonly checksum?: ChecksumAlgorithm | undefined;
   readonly quiesce: QuiesceMode;
   readonly preExec: readonly Hook[];
   readonly postExec: readonly Hook[];
@@ -99,6 +102,8 @@ export interface RestoreRequest {
   readonly stopUsers: boolean;
   readonly allowDevices: boolean;
   readonly decryption?: Decryption | undefined;
+  /** Create a missing volume as a plain local one (recorded labels kept, driver options not). */
+  readonly plain?: boolean | undefined;
 }
 
 export interface RestoreSummary {
@@ -166,7 +171,9 @@ export class BackupService {
       run('du', ['-s', '-B1', '--apparent-size', dir]),
       run('du', ['-s', '--inodes', dir]),
     ]);
-    return { bytes: Number(b.stdout.split('\t')[0]) || 0, entries: Number(n.stdout.split('\t')[0]) || 0 };
+    const entries = Number(n.stdout.split('\t')[0]) || 0;
+    // Progress counts tar's stream: content plus about a header and padding per entry.
+    return { bytes: (Number(b.stdout.split('\t')[0]) || 0) + entries * 1024, entries };
   }
 
   async backup(req: BackupRequest, output: number, onProgress?: ProgressFn): Promise<BackupSummary> {
@@ -209,6 +216,7 @@ export class BackupService {
         volume: definitionOf(v),
         quiesce,
         hooks,
+        checksum: req.checksum ?? 'crc32',
       };
       const r = await writeBackup({
         dataDir: source,
@@ -345,10 +353,13 @@ export class BackupService {
       const created = v === undefined;
       if (!v) {
         txn.willCreate(name);
+        // Under another name, a device-backed definition (bind, NFS, image file) would alias the
+        // original's storage: the copy becomes a plain local volume. --plain asks for that always.
+        const options = req.plain ? null : name === def?.name ? (def?.options ?? null) : cloneableOptions(def?.options ?? null);
         v = this.deps.volumes.create({
           name,
-          driver: def?.driver ?? 'local',
-          ...(def?.options ? { driverOpts: def.options } : {}),
+          driver: req.plain ? 'local' : (def?.driver ?? 'local'),
+          ...(options ? { driverOpts: options } : {}),
           ...(def?.labels ? { labels: def.labels } : {}),
         });
       }
@@ -437,7 +448,7 @@ export class BackupService {
       if (req.restoreTest) {
         txn = RestoreTxn.begin(this.deps.volumesDir);
         r = await readArchive({ input, decryption: req.decryption, layout: 'backup', extractTo: txn.staging, allowDevices: true, onProgress });
-        const tree = await snapshotTree(r.root as string);
+        const tree = await snapshotTree(r.root as string, { crc32: r.header?.checksum === 'crc32' });
         const differences = compareTreeWithManifest(tree, r.manifest?.lines ?? []);
         restoreTest = { ok: differences.length === 0, differences };
       } else {

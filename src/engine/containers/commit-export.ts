@@ -25,7 +25,7 @@ import type { Logger } from '../../lib/logger.js';
 import { commitContainer } from '../../images/commit.js';
 import type { ImageService } from '../../images/image-service.js';
 import { packDirectory } from '../../storage/archive/pack.js';
-import { tarStream } from '../../storage/archive/tar-writer.js';
+import { tarStream, type TarWriteEntry } from '../../storage/archive/tar-writer.js';
 import type { ContainerLayers, LayerStore } from '../../storage/layers/index.js';
 import { isMountPoint, mountsUnder, readMountInfo } from '../../storage/mounts/mountinfo.js';
 import { unmount } from '../../storage/mounts/mount.js';
@@ -126,15 +126,20 @@ export class CommitExportService {
     const chain = await this.d.layers.chainOf(c.id);
     if (!chain) throw new EngineError('internal', `container ${c.id} has no writable layer`);
     const mountPoint = await this.mountView(c.id, chain);
-    let out: Readable;
-    try {
-      out = tarStream(packDirectory(mountPoint, { whiteouts: 'none' }));
-    } catch (e) {
-      await this.unmountView(mountPoint);
-      throw e;
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> => (released ??= this.unmountView(mountPoint));
+    // Unmounted as soon as the last entry is read, before the end of the archive goes out, so a
+    // client that has the whole tar finds nothing mounted any more.
+    async function* entries(): AsyncGenerator<TarWriteEntry> {
+      try {
+        yield* packDirectory(mountPoint, { whiteouts: 'none' });
+      } finally {
+        await release();
+      }
     }
+    const out = tarStream(entries());
     // 'close' follows the end, an error and a destroy (client gone) alike.
-    out.once('close', () => void this.unmountView(mountPoint));
+    out.once('close', () => void release());
     this.d.events.emit({ type: 'container', action: 'export', id: c.id, attributes: this.attributes(c) });
     return out;
   }

@@ -257,7 +257,10 @@ export class ContainerService {
     } catch (e) {
       // As dockerd: volumes made before a failure inside ensureVolumes stay; after it, the
       // container's cleanup removes its anonymous volumes with it.
-      await this.undoCreate(id, volumesMade ? anonymousVolumes : []);
+      // If the undo fails half-way, the marker stays and start-up finishes it; the caller gets the cause.
+      await this.undoCreate(id, volumesMade ? anonymousVolumes : []).catch((u: unknown) =>
+        this.d.log.error('undoing a failed create failed', { id, error: messageOf(u) }),
+      );
       throw e;
     }
     this.d.events.emit({ type: 'container', action: 'create', id, attributes: this.eventAttributes(record) });
@@ -350,6 +353,8 @@ export class ContainerService {
         ...(net ? { selfHosts: net.selfHosts, hostGateway: net.hostGateway } : {}),
         ...(net?.resolvConf !== undefined ? { resolvConf: net.resolvConf } : {}),
       }).filter((m) => !userTargets.has(m.destination));
+      // runc's mount-point work and checks, for either runtime (mountpoints.ts).
+      const prepared = await prepareMountpoints(rootfs.merged, [...etc, ...mounts]);
       const args = processArgs(c.config);
       const env = containerEnv(c.config, hostname, user.home);
       await checkExecutable(rootfs.merged, args[0] as string, env, c.config.WorkingDir || '/');
@@ -367,7 +372,7 @@ export class ContainerService {
         ...(c.config.Tty && consoleSize && (consoleSize[0] ?? 0) > 0
           ? { consoleSize: { height: consoleSize[0] ?? 24, width: consoleSize[1] ?? 80 } }
           : {}),
-        mounts: [...etc, ...mounts],
+        mounts: prepared,
         namespaces: { network: net ? net.namespace : networkMode === 'host' ? 'host' : 'none' },
         ...(net && Object.keys(net.sysctls).length > 0 ? { sysctls: net.sysctls } : {}),
         rlimits: { requested: [], policy: 'clamp', host: this.hostRlimits },
@@ -375,7 +380,6 @@ export class ContainerService {
         ...(c.config.StopSignal ? { stopSignal: c.config.StopSignal } : {}),
         ...(c.hostConfig.ShmSize ? { shmSizeBytes: c.hostConfig.ShmSize } : {}),
       });
-      await prepareMountpoints(rootfs.merged, [...etc, ...mounts]);
       const created = await rt.create({
         id: c.id,
         dir: this.dir(c.id),
@@ -721,7 +725,8 @@ export class ContainerService {
    *   3. A container that does not run but left runtime state, a conmon, an exit file or a cgroup
    *      (a crash mid-start, or mid-exit after the exit was recorded) is deleted from the
    *      runtime: a start nobody was told about is rolled back.
-   *   4. Ids the rows do not know (a directory, runtime state, an exit file, a conmon) go.
+   *   4. Ids the rows do not know (a directory, runtime state, an exit file, a conmon) go;
+   *      AutoRemove containers that do not run are removed.
    *   5. Volume holds of containers that do not run are released, their rootfs unmounted.
    */
   async reconcile(): Promise<void> {
@@ -772,7 +777,13 @@ export class ContainerService {
           await this.clearRuntimeLeftovers(id);
           this.d.log.info(row ? 'runtime leftovers of a stopped container removed' : 'orphaned container removed', { id });
         }
-        if (!row) await this.removeContainerDir(id);
+        if (!row) {
+          await this.removeContainerDir(id);
+        } else if (row.hostConfig.AutoRemove && this.d.repo.get(id)) {
+          // --rm whose removal a crash prevented: removed now, as dockerd's restore removes
+          // AutoRemove containers that do not run.
+          await this.remove(id, { force: true, volumes: true });
+        }
       } catch (e) {
         this.d.log.error('container reconciliation failed', { id, error: messageOf(e) });
       }
@@ -799,6 +810,9 @@ export class ContainerService {
     const ref = this.ref(id);
     await this.settleCreate(id);
     for (const rt of this.d.runtimes.values()) {
+      // Only where the runtime has state: delete() also waits for the container's conmon, which
+      // another runtime's delete would not stop.
+      if (!rt.listIds().includes(id)) continue;
       await rt.delete(ref, { force: true }).catch((e: unknown) => this.d.log.warn('runtime delete failed', { id, runtime: rt.name, error: messageOf(e) }));
     }
     await killConmons(this.d.root, id);
