@@ -13,8 +13,8 @@
  *     `empty_layer`.
  *   - `config` = the request's Config (or the container's), the `--change`
  *     lines applied, then completed from the container's Config (moby's
- *     merge). `container_config` = the container's Config. The message goes
- *     to the history entry only (moby leaves the top-level comment empty).
+ *     merge). `container_config` = the container's Config. The message is
+ *     the history entry's comment and the top-level one (what inspect shows).
  *
  * Configs written here follow Go's encoding: top-level keys sorted, the
  * container config in struct order.
@@ -127,6 +127,9 @@ export async function commitContainer(images: ImageService, layers: LayerStore, 
       rootfs: { type: 'layers', diff_ids: empty ? [...parent.diffIds] : [...parent.diffIds, diffId] },
     };
     if (input.author) top['author'] = input.author;
+    // moby leaves V1Image.Comment empty and its inspect falls back to the last history comment;
+    // ballast's inspect reads the top-level field, so the message goes there too.
+    if (input.comment) top['comment'] = input.comment;
     if (parentCfg.variant) top['variant'] = parentCfg.variant;
     if (parentCfg['os.version']) top['os.version'] = parentCfg['os.version'];
     const features = (parentCfg as ImageConfigJson & { 'os.features'?: unknown })['os.features'];

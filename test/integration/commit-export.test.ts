@@ -77,7 +77,7 @@ const cases: Case[] = [
     steps: [
       run('create', '--name', 'spec-x', '-v', '/anonx', '-v', 'spec-cmn:/named', 'spec-full', 'true'),
       commitOk(['spec-x', 'spec-img']),
-      inspectImage('spec-img', '{{json .Config.Volumes}}', '{"/anonx":{}}'),
+      inspectImage('spec-img', '{{json .Config.Volumes}} {{json .ContainerConfig.Volumes}}', '{"/anonx":{}} {"/anonx":{}}'),
     ],
   },
   {
@@ -86,7 +86,8 @@ const cases: Case[] = [
       run('create', '--name', 'spec-x', 'spec-full', 'true'),
       commitOk(['--change', 'CMD ["cat", "/etc/app/app.conf"]', '-c', 'ENV A=1', '-m', 'the message', '-a', 'me <me@x>', 'spec-x', 'spec-img:v1']),
       out(['run', '--rm', 'spec-img:v1'], 'appconf'),
-      inspectImage('spec-img:v1', '{{json .Config.Cmd}} {{json .Config.Env}} {{.Author}} {{json .ContainerConfig.Cmd}}', '["cat","/etc/app/app.conf"] ["A=1"] me <me@x> ["true"]'),
+      inspectImage('spec-img:v1', '{{json .Config.Cmd}} {{json .Config.Env}} {{.Author}} {{json .ContainerConfig.Cmd}} {{.Comment}}',
+        '["cat","/etc/app/app.conf"] ["A=1"] me <me@x> ["true"] the message'),
       outText(['image', 'history', '--format', '{{.CreatedBy}}|{{.Comment}}', 'spec-img:v1'], (a) => {
         const lines = a.split('\n').filter(Boolean);
         assert.equal(lines[0], 'true|the message', a);

@@ -307,15 +307,15 @@ const cases: Case[] = [
     timeoutMs: 300_000,
     steps: [
       mkdir('test'),
-      ...[
-        ['-v', 'test-volume:/data'],
-        ['-v', '$(pwd)/test:/data'],
-        ['--tmpfs', '/data:size=2g'],
-      ].map((m): Step => ({
-        cli: ['run', '--rm', ...m, 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/data/test bs=1M count=1024 2>&1 | head -2; wc -c < /data/test'],
-        expect: expect(0, '1024+0 records in\n1024+0 records out\n1073741824\n'),
-        timeoutMs: 240_000,
-      })),
+      // The three runs are independent: in parallel, as three shells would run them.
+      host('docker run --rm <volume | bind | tmpfs> busybox dd if=/dev/zero of=/data/test bs=1M count=1024, all three at once', async (ctx) => {
+        const mounts = [['-v', 'test-volume:/data'], ['-v', '$(pwd)/test:/data'], ['--tmpfs', '/data:size=2g']];
+        const results = await Promise.all(mounts.map((m) => ctx.run(['run', '--rm', ...m, 'busybox', 'sh', '-c',
+          'dd if=/dev/zero of=/data/test bs=1M count=1024 2>&1 | head -2; wc -c < /data/test'], { timeoutMs: 240_000 })));
+        results.forEach((r, i) => {
+          assert.deepEqual({ code: r.code, stdout: r.stdout, stderr: r.stderr }, { code: 0, stdout: '1024+0 records in\n1024+0 records out\n1073741824\n', stderr: '' }, mounts[i]?.join(' '));
+        });
+      }),
       host('the bind mount\'s 1 GiB file is on the host', (ctx) => assert.equal(statSync(join(ctx.W, 'test/test')).size, 1073741824)),
     ],
   },

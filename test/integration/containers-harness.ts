@@ -22,6 +22,16 @@
  * its tag) and must leave no mount and no process that names one of its containers; each pass
  * must leave nothing mounted under the engine root and its scratch tree.
  *
+ * A table with fixed names (the reference document's `my-volume` …) sets `serial`: its cases run
+ * one at a time and the engine is swept after each.
+ *
+ * Fixtures (§0): `busybox` (test/fixtures/busybox-rootfs.sh, CMD sh), then `spec-full` and
+ * `spec-vol` by the §0 recipe (`run … sh -c …` + `commit`) when the engine can commit, else by
+ * importing rootfs tarballs with `--change 'VOLUME …' --change 'CMD ["sh"]'`.
+ *
+ * Run: `npx tsc -p . && node --test dist/test/integration/containers-<section>.test.js`
+ * (or `BALLAST_TEST_FILTER=containers- node scripts/run-tests.mjs --integration`).
+ *
  * Env: BALLAST_TEST_AGAINST=dockerd (prove the expectations), BALLAST_TEST_CASES=V-01,V-02
  * (a subset), BALLAST_TEST_PASSES=docker,ballast,docker-runc,ballast-runc (a subset of passes),
  * BALLAST_ALLOW_MISSING_CLI=1 (skip, instead of fail, the ballast passes when bin/ballast has
@@ -902,7 +912,7 @@ async function runOne(c: Case, engine: Engine, pass: Pass, tag: string, scratch:
   // Nothing may still name one of the case's containers or tagged volumes: no mount, no conmon.
   const needles = [...ctx.ids, ...[...ctx.ids].map((id) => id.slice(0, 12)), tag].filter((n) => n.length >= 5);
   await waitUntil(() => mountsMentioning(needles).length === 0 && processesMentioning(ctx.ids.size ? [...ctx.ids] : []).length === 0, 5_000);
-  const mounts = [...mountsMentioning(needles), ...mountsUnder(W)];
+  const mounts = [...new Map([...mountsMentioning(needles), ...mountsUnder(W)].map((m) => [m.id, m])).values()];
   if (mounts.length) problems.push(`mounts left behind:\n    ${mounts.map(describeMount).join('\n    ')}`);
   const procs = processesMentioning([...ctx.ids]);
   if (procs.length) problems.push(`processes left behind:\n    ${procs.join('\n    ')}`);
