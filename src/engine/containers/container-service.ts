@@ -60,7 +60,7 @@ import {
 import { newContainerId, randomName } from './naming.js';
 import { resolveUser } from './user.js';
 import { checkExecutable } from './exec-check.js';
-import { prepareMountpoints } from './mountpoints.js';
+import { applyTmpfsModes, prepareMountpoints } from './mountpoints.js';
 // Crash consistency (issue 3, item 7): incomplete markers, fault injection, host-side leftovers.
 import { crashPoint } from './crash-points.js';
 import { clearIntent, readIntent, writeIntent } from './intent.js';
@@ -354,7 +354,7 @@ export class ContainerService {
         ...(net?.resolvConf !== undefined ? { resolvConf: net.resolvConf } : {}),
       }).filter((m) => !userTargets.has(m.destination));
       // runc's mount-point work and checks, for either runtime (mountpoints.ts).
-      const prepared = await prepareMountpoints(rootfs.merged, [...etc, ...mounts]);
+      const tmpfsModes = await prepareMountpoints(rootfs.merged, [...etc, ...mounts]);
       const args = processArgs(c.config);
       const env = containerEnv(c.config, hostname, user.home);
       await checkExecutable(rootfs.merged, args[0] as string, env, c.config.WorkingDir || '/');
@@ -372,7 +372,7 @@ export class ContainerService {
         ...(c.config.Tty && consoleSize && (consoleSize[0] ?? 0) > 0
           ? { consoleSize: { height: consoleSize[0] ?? 24, width: consoleSize[1] ?? 80 } }
           : {}),
-        mounts: prepared,
+        mounts: [...etc, ...mounts],
         namespaces: { network: net ? net.namespace : networkMode === 'host' ? 'host' : 'none' },
         ...(net && Object.keys(net.sysctls).length > 0 ? { sysctls: net.sysctls } : {}),
         rlimits: { requested: [], policy: 'clamp', host: this.hostRlimits },
@@ -388,6 +388,7 @@ export class ContainerService {
         openStdin: c.config.OpenStdin ?? false,
       });
       crashPoint('start:runtime-created');
+      applyTmpfsModes(created.pid, tmpfsModes);
       await this.connectPendingAttach(c.id, rt);
       await rt.start(ref);
       crashPoint('start:runtime-started');

@@ -14,10 +14,13 @@
  *   them: a file/directory mismatch, a missing mount point under a read-only
  *   parent (R-11), a non-proc mount at /proc (V-50), a nodev tmpfs at /dev
  *   (T-22), a tmpfs option value the kernel rejects (T-17);
- * - gives a tmpfs over an existing directory that directory's mode (T-25).
+ * - gives a tmpfs over an existing directory that directory's mode (T-25): runc
+ *   chmods the new tmpfs root after mounting, so the mount keeps its `mode=`
+ *   option and the root shows the directory's bits; `applyTmpfsModes` does the
+ *   same through the created container's /proc/<pid>/root, before it starts.
  * Under a tmpfs parent nothing can be made in advance; the runtime does it.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { EngineError } from '../../domain/errors.js';
 import { resolveInRoot } from '../../storage/archive/index.js';
@@ -109,17 +112,22 @@ function checkSpecialTargets(m: OciMount, dest: string, rootfs: string): void {
   }
 }
 
+export interface TmpfsMode {
+  destination: string;
+  mode: number;
+}
+
 /**
- * Makes the mount points and applies runc's rules; returns the mounts to hand
- * to the runtime (tmpfs options adjusted).
+ * Makes the mount points and applies runc's rules; returns the modes to give
+ * tmpfs roots once the container exists (see applyTmpfsModes).
  */
-export async function prepareMountpoints(rootfs: string, mounts: readonly OciMount[]): Promise<OciMount[]> {
+export async function prepareMountpoints(rootfs: string, mounts: readonly OciMount[]): Promise<TmpfsMode[]> {
   const ordered = mounts
     .map((m, i) => ({ m: { ...m, destination: posix.normalize(m.destination) }, i }))
     .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i);
   const done: OciMount[] = [];
-  const result = [...mounts];
-  for (const { m, i } of ordered) {
+  const modes: TmpfsMode[] = [];
+  for (const { m } of ordered) {
     const dest = m.destination;
     checkSpecialTargets(m, dest, rootfs);
     const parent = done
@@ -140,11 +148,7 @@ export async function prepareMountpoints(rootfs: string, mounts: readonly OciMou
           `error mounting "${m.source ?? ''}" to rootfs at "${dest}": mount ${m.source ?? ''}:${dest} (via /proc/self/fd/6), flags: 0x${((m.options ?? []).includes('rbind') ? 0x5000 : 0x1000).toString(16)}: not a directory`,
         );
       }
-      if (m.type === 'tmpfs' && existing.isDirectory()) {
-        // runc chmods the new tmpfs root to the directory's permission bits (mode= is overridden).
-        const mode = `mode=${(existing.mode & 0o7777).toString(8)}`;
-        result[i] = { ...(mounts[i] as OciMount), options: [...(m.options ?? []).filter((o) => !o.startsWith('mode=')), mode] };
-      }
+      if (m.type === 'tmpfs' && existing.isDirectory()) modes.push({ destination: dest, mode: existing.mode & 0o7777 });
       continue;
     }
     if (parent && isReadOnly(parent)) {
@@ -160,5 +164,10 @@ export async function prepareMountpoints(rootfs: string, mounts: readonly OciMou
       closeSync(openSync(target, 'a', 0o755));
     }
   }
-  return result;
+  return modes;
+}
+
+/** runc's chmod of tmpfs roots over existing directories, done in the created container. */
+export function applyTmpfsModes(pid: number, modes: readonly TmpfsMode[]): void {
+  for (const { destination, mode } of modes) chmodSync(`/proc/${pid}/root${destination}`, mode);
 }
