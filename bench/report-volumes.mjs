@@ -5,7 +5,14 @@ const [dir, nvol, runs] = process.argv.slice(2);
 const median = (name) => JSON.parse(readFileSync(`${dir}/${name}.json`, 'utf8')).results[0].median * 1000;
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
-const rows = [['create', 'create'], ['inspect', 'inspect'], ['ls', 'ls'], ['rm', 'rm'], [`ls with ${nvol} volumes`, 'ls-many']];
+const rows = [
+  ['create', 'create'],
+  ['inspect', 'inspect'],
+  ['ls', 'ls'],
+  ['rm', 'rm'],
+  [`ls with ${nvol} volumes`, 'ls-many'],
+  [`the daemon alone: \`GET /volumes\` with ${nvol} volumes (curl)`, 'api-many'],
+];
 const cpu = execFileSync('sh', ['-c', "nproc; grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], { encoding: 'utf8' }).trim().split('\n');
 console.log(`## Volume operations (issue 2)
 
@@ -19,4 +26,5 @@ for (const [label, key] of rows) {
   const d = median(`D-${key}`), bd = median(`BD-${key}`), bb = median(`BB-${key}`);
   console.log(`| ${label} | ${fmt(d)} | ${fmt(bd)} | ${fmt(bb)} | ${ratio(bd, d)} | ${ratio(bb, d)} |`);
 }
+console.log(`\nThe last row has no CLI in it (the ballast column repeats the ballastd figure): it is the daemon's own answer time.`);
 console.log(`\nRerun: \`bench/volumes.sh [--runs N] [--volumes N]\` (as root; needs docker.io and hyperfine, which \`scripts/setup.sh\` installs).`);

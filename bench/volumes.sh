@@ -48,4 +48,9 @@ hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/D-ls-many
 hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/BD-ls-many.json" "sh -c '$BD volume ls -q | wc -l'" >/dev/null
 hyperfine --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/BB-ls-many.json" "sh -c '$BB volume ls -q | wc -l'" >/dev/null
 
+# The daemons alone: GET /volumes over the socket, no CLI decoding or sorting.
+hyperfine -N --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/D-api-many.json" "curl -s -o /dev/null --unix-socket $DOCKERD_SOCK http://d/v1.41/volumes" >/dev/null
+hyperfine -N --style none --warmup 1 --runs "$LSRUNS" --export-json "$OUT/BD-api-many.json" "curl -s -o /dev/null --unix-socket $BALLAST_SOCK http://d/v1.41/volumes" >/dev/null
+cp "$OUT/BD-api-many.json" "$OUT/BB-api-many.json"
+
 node "$REPO/bench/report-volumes.mjs" "$OUT" "$NVOL" "$RUNS" | tee /dev/stderr | node "$REPO/bench/publish.mjs" volumes
