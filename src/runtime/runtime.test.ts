@@ -253,7 +253,9 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
       await rt.create({ ...ref, spec });
       await rt.start(ref);
       const s = await rt.execTty(ref, {
-        args: ['sh', '-c', 'tty; stty size; read x; echo "typed:$x"; exit 4'],
+        // The size reaches the pty through conmon's ctl FIFO, which can land a moment after the
+        // process starts on a loaded machine: wait for it (at most 5 s) rather than race it.
+        args: ['sh', '-c', 'tty; i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; stty size; read x; echo "typed:$x"; exit 4'],
         consoleSize: { height: 33, width: 101 },
         stdin: true,
       });
