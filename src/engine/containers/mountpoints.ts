@@ -169,5 +169,12 @@ export async function prepareMountpoints(rootfs: string, mounts: readonly OciMou
 
 /** runc's chmod of tmpfs roots over existing directories, done in the created container. */
 export function applyTmpfsModes(pid: number, modes: readonly TmpfsMode[]): void {
-  for (const { destination, mode } of modes) chmodSync(`/proc/${pid}/root${destination}`, mode);
+  for (const { destination, mode } of modes) {
+    try {
+      chmodSync(`/proc/${pid}/root${destination}`, mode);
+    } catch (e) {
+      // A read-only tmpfs (runc chmods it before its read-only remount; we come too late).
+      if ((e as NodeJS.ErrnoException).code !== 'EROFS') throw e;
+    }
+  }
 }
