@@ -10,10 +10,11 @@
  *   data/...                GNU tar: owners (numeric), modes, nanosecond mtimes,
  *                           xattrs and ACLs, hard links, symlinks as links,
  *                           sparse files (pax sparse 1.0), FIFOs, device nodes
- *   ballast/README.txt      how to restore by hand (also the end marker of data)
+ *   ballast/README.txt      how to restore by hand
  *   ballast/manifest.jsonl  one JSON line per data member (path, type, owner,
- *                           mode, mtime, size, sha256 of the content, link
- *                           target, device numbers, xattrs), then a summary line
+ *                           mode, mtime, size, checksum of the content — crc32
+ *                           by default, sha256 on request — link target,
+ *                           device numbers, xattrs), then a summary line
  *
  * By hand: `tar --zstd -xpf v.tar.zst --numeric-owner --xattrs --xattrs-include='*' -C /target --strip-components=1 data`.
  */
@@ -28,6 +29,9 @@ export const MANIFEST_MEMBER = 'ballast/manifest.jsonl';
 export const DATA_DIR = 'data';
 
 export type CompressionKind = 'zstd' | 'gzip' | 'none';
+
+export type { ChecksumAlgorithm } from './tar-scanner.js';
+import type { ChecksumAlgorithm } from './tar-scanner.js';
 
 export interface VolumeDefinition {
   readonly name: string;
@@ -72,6 +76,8 @@ export interface BackupHeader {
   readonly volume: VolumeDefinition;
   readonly quiesce: QuiesceReport;
   readonly hooks: readonly HookReport[];
+  /** Per-file checksum of the manifest (absent: sha256). */
+  readonly checksum?: ChecksumAlgorithm;
 }
 
 /** The manifest's last line. */
@@ -98,9 +104,3 @@ Or by hand, with GNU tar, into an empty directory (as root, to keep owners):
 ballast/volume.json describes the volume (driver, options, labels);
 ballast/manifest.jsonl lists every entry under data/ with its sha256.
 `;
-
-/** README padded past GNU tar's record size (10240 bytes): when tar writes it, everything before it has been written. */
-export function readmeContent(): Buffer {
-  const text = Buffer.from(README_TEXT, 'utf8');
-  return Buffer.concat([text, Buffer.alloc(Math.max(0, 10240 - text.length), 0x0a)]);
-}

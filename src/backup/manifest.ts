@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { byteString, utf8OrUndefined } from './tar-blocks.js';
-import type { Member } from './tar-scanner.js';
+import type { ChecksumAlgorithm, Member } from './tar-scanner.js';
 import type { ManifestSummary } from './format.js';
 
 export interface ManifestEntry {
@@ -19,6 +19,7 @@ export interface ManifestEntry {
   gid: number;
   mtime: string;
   size: number;
+  crc32?: string;
   sha256?: string;
   link?: string;
   linkB64?: string;
@@ -33,13 +34,19 @@ export function relText(rel: readonly string[]): string {
 }
 
 /** Canonical line for a data member (no trailing newline). */
-export function entryLine(m: Member, rel: readonly string[], sha256: string | undefined, linkRel?: readonly string[]): string {
+export function entryLine(
+  m: Member,
+  rel: readonly string[],
+  digest: string | undefined,
+  linkRel: readonly string[] | undefined,
+  algorithm: ChecksumAlgorithm,
+): string {
   const path = relText(rel);
   const e: ManifestEntry = { type: m.type, mode: m.mode, uid: m.uid, gid: m.gid, mtime: m.mtime, size: m.size };
   const text = utf8OrUndefined(path);
   const out: Record<string, unknown> = text !== undefined ? { path: text } : { pathB64: Buffer.from(path, 'latin1').toString('base64') };
   Object.assign(out, e);
-  if (sha256 !== undefined) out['sha256'] = sha256;
+  if (digest !== undefined) out[algorithm] = digest;
   if (m.type === 'symlink' || m.type === 'hardlink') {
     const link = m.type === 'hardlink' && linkRel ? relText(linkRel) : m.linkname;
     const lt = utf8OrUndefined(link);

@@ -20,8 +20,9 @@ function scratch(t: { after: (fn: () => void) => void }): string {
   return d;
 }
 
-export function header(name = 'vol1'): BackupHeader {
+export function header(name = 'vol1', checksum: 'crc32' | 'sha256' = 'sha256'): BackupHeader {
   return {
+    checksum,
     format: FORMAT_NAME,
     version: FORMAT_VERSION,
     createdAt: '2024-05-06T07:08:09.000Z',
@@ -32,10 +33,15 @@ export function header(name = 'vol1'): BackupHeader {
   };
 }
 
-async function backupTo(src: string, file: string, compression: CompressionKind): Promise<Awaited<ReturnType<typeof writeBackup>>> {
+async function backupTo(
+  src: string,
+  file: string,
+  compression: CompressionKind,
+  checksum: 'crc32' | 'sha256' = 'sha256',
+): Promise<Awaited<ReturnType<typeof writeBackup>>> {
   const fd = openSync(file, 'w');
   try {
-    return await writeBackup({ dataDir: src, header: header(), compression, output: fd });
+    return await writeBackup({ dataDir: src, header: header('vol1', checksum), compression, output: fd });
   } finally {
     closeSync(fd);
   }
@@ -50,7 +56,7 @@ async function restoreFrom(file: string, into: string): Promise<Awaited<ReturnTy
   }
 }
 
-test('backup → restore keeps data and metadata identical (zstd, gzip, none)', async (t) => {
+test('backup → restore keeps data and metadata identical (zstd/crc32, gzip/sha256, none/sha256)', async (t) => {
   const d = scratch(t);
   const src = join(d, 'src');
   mkdirSync(src);
@@ -58,7 +64,8 @@ test('backup → restore keeps data and metadata identical (zstd, gzip, none)', 
   const before = await snapshotTree(src);
   for (const c of ['zstd', 'gzip', 'none'] as const) {
     const file = join(d, `b.${c}`);
-    const w = await backupTo(src, file, c);
+    const checksum = c === 'zstd' ? 'crc32' : 'sha256';
+    const w = await backupTo(src, file, c, checksum);
     assert.equal(w.entries, before.size, `${c}: manifest covers every entry`);
     const out = join(d, `out-${c}`);
     mkdirSync(out);
@@ -66,7 +73,8 @@ test('backup → restore keeps data and metadata identical (zstd, gzip, none)', 
     assert.equal(r.layout, 'backup');
     assert.equal(r.verified, true);
     assert.equal(r.header?.volume.labels?.['app'], 'db');
-    const after = await snapshotTree(join(out, 'data'));
+    const after = await snapshotTree(join(out, 'data'), { crc32: checksum === 'crc32' });
+    assert.ok(r.manifest?.lines.some((l) => l.includes(`"${checksum}":`)), `${c}: manifest uses ${checksum}`);
     assert.deepEqual(compareTrees(before, after), [], c);
     assert.deepEqual(compareTreeWithManifest(after, r.manifest?.lines ?? []), [], `${c}: restored tree matches the manifest`);
   }

@@ -1,26 +1,25 @@
 /**
  * The two directions of the archive, as native process pipelines:
  *
- *   write:  tar --create ──pipe──▶ tee ──pipe──▶ [zstd|gzip] ──pipe──▶ [age] ──▶ output fd
- *                                   └──pipe──▶ ballast (parse headers, sha256 per file → manifest)
+ *   write:  tar --create ──pipe──▶ ballast ──pipe──▶ [zstd|gzip] ──pipe──▶ [age] ──▶ output fd
+ *                                     └─ the same bytes ─▶ tap (headers → manifest lines, checksums)
  *
  *   read:   input ──▶ [age -d] ──▶ zstd -d (also gzip, or plain) ──▶ ballast gate ──▶ tar --extract
  *
- * Writing, JS never sits between tar and the compressor: the tap reads a copy
- * and only hashes. tar takes its names from stdin; the manifest's name is
- * handed over once the tap has hashed everything before README.txt, so the
- * manifest lands in the same archive, after the data it describes.
+ * Writing, ballast only moves 1 MiB buffers between tar (1 MiB pipes, 128 KiB
+ * records) and the compressor: it writes volume.json first, holds back tar's
+ * end marker, and appends README and the manifest the tap built from the
+ * same bytes (in-process for CRC-32, in a worker thread for SHA-256).
  *
  * Reading, the gate is in the stream on purpose: a member reaches tar only
- * after its names were checked, and the manifest check happens before the
- * caller swaps anything into place.
+ * after its names were checked, its checksum is computed on the way, and the
+ * manifest check happens before the caller swaps anything into place.
  */
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, mkdtempSync, readSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { appendFileSync, createReadStream, mkdirSync, mkdtempSync, readSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { startDecrypt, startEncrypt, type Decryption, type Encryption } from './age.js';
 import { compressor, detectStream } from './codecs.js';
 import {
@@ -29,16 +28,28 @@ import {
   MANIFEST_MEMBER,
   README_MEMBER,
   VOLUME_MEMBER,
-  readmeContent,
+  README_TEXT,
   type BackupHeader,
+  type ChecksumAlgorithm,
   type CompressionKind,
 } from './format.js';
-import { TAR_CREATE_OK, backupCreateArgs, backupNameList, exportCreateArgs, extractArgs } from './gnu-tar.js';
+import { BACKUP_RECORD, TAR_CREATE_OK, backupCreateArgs, exportCreateArgs, extractArgs } from './gnu-tar.js';
 import { compareWithManifest, entryLine, lineDigest, parseManifest, summaryLine, type ManifestMismatch, type ParsedManifest } from './manifest.js';
-import { OwnedFds, killStages, startStage, type Stage } from './procs.js';
+import {
+  OwnedFds,
+  StageError,
+  enlargePipes,
+  killStages,
+  readPipe,
+  startStage,
+  writeAll,
+  type Pipe,
+  type Stage,
+} from './procs.js';
+import { createTap, type Tap } from './tap.js';
 import { PathPolicy, nameComponents, type Layout } from './safety.js';
 import { TarScanner, type Member } from './tar-scanner.js';
-import { ArchiveFormatError } from './tar-blocks.js';
+import { ArchiveFormatError, BLOCK, END_OF_ARCHIVE, fileMember, memberHeader, paddedSize } from './tar-blocks.js';
 
 export interface Progress {
   /** Bytes of (uncompressed) tar stream processed. */
@@ -52,6 +63,8 @@ export interface WriteBackupOptions {
   readonly header: BackupHeader;
   readonly compression: CompressionKind;
   readonly encryption?: Encryption | undefined;
+  /** Per-file checksum in the manifest (default crc32); the header must say the same. */
+  readonly checksum?: ChecksumAlgorithm | undefined;
   /** Where the archive goes (a file or a pipe); not closed here. */
   readonly output: number;
   readonly onProgress?: ((p: Progress) => void) | undefined;
@@ -84,10 +97,12 @@ async function filterChain(
   output: number,
   stages: Stage[],
   fds: OwnedFds,
+  pipes?: Pipe[],
 ): Promise<number> {
   let next = output;
+  const spare = pipes ?? (filters.length > 0 ? await fds.pipes(filters.length) : []);
   for (let k = filters.length - 1; k >= 0; k--) {
-    const p = await fds.pipe();
+    const p = spare.pop() as Pipe;
     const f = filters[k] as (input: number, output: number) => Stage;
     stages.push(f(p.read, next));
     fds.close(p.read);
@@ -115,107 +130,96 @@ async function allDone(stages: readonly Stage[], extra: Promise<unknown>[] = [])
   }
 }
 
+/** The first stage that failed by itself (not killed by us after something else failed). */
 async function firstFailure(stages: readonly Stage[]): Promise<unknown> {
   for (const s of stages) {
     const r = await Promise.allSettled([s.done]);
-    if (r[0]?.status === 'rejected') return r[0].reason;
+    const reason: unknown = r[0]?.status === 'rejected' ? r[0].reason : undefined;
+    if (reason instanceof StageError && reason.signal === null) return reason;
   }
   return undefined;
-}
-
-function relOf(name: string): string[] {
-  return nameComponents(name).slice(1);
 }
 
 export async function writeBackup(o: WriteBackupOptions): Promise<WriteBackupResult> {
   const meta = mkdtempSync(join(tmpdir(), 'ballast-backup-'));
   const stages: Stage[] = [];
   const fds = new OwnedFds();
-  let tap: Socket | undefined;
+  let tap: Tap | undefined;
   try {
-    mkdirSync(join(meta, 'ballast'), { mode: 0o755 });
-    const when = new Date(o.header.createdAt);
-    const metaFile = (member: string, content: Buffer | string): void => {
-      writeFileSync(join(meta, member), content, { mode: 0o644 });
-      utimesSync(join(meta, member), when, when);
-    };
-    metaFile(VOLUME_MEMBER, `${JSON.stringify(o.header, null, 2)}\n`);
-    metaFile(README_MEMBER, readmeContent());
-    const manifestPath = join(meta, MANIFEST_MEMBER);
-    const manifest = createWriteStream(manifestPath, { mode: 0o644 });
-
-    const side = await fds.pipe();
-    const teeIn = await fds.pipe();
-    const chainIn = await filterChain(writerFilters(o.compression, o.encryption), o.output, stages, fds);
-    stages.push(startStage('tee', 'tee', ['/dev/fd/3'], [teeIn.read, chainIn, 'pipe', side.write]));
-    fds.close(teeIn.read);
-    fds.close(side.write);
-    fds.close(chainIn);
-    const tar = startStage('tar', 'tar', backupCreateArgs(), ['pipe', teeIn.write, 'pipe'], { okCodes: TAR_CREATE_OK });
+    const mtime = Math.floor(new Date(o.header.createdAt).getTime() / 1000);
+    const manifestPath = join(meta, 'manifest.jsonl');
+    const filters = writerFilters(o.compression, o.encryption);
+    const pipes = await fds.pipes(1 + filters.length);
+    const tarOut = pipes.pop() as Pipe;
+    const chainIn = await filterChain(filters, o.output, stages, fds, pipes);
+    await enlargePipes(chainIn === o.output ? [tarOut.write] : [tarOut.write, chainIn]);
+    const tar = startStage('tar', 'tar', backupCreateArgs(o.dataDir), ['ignore', tarOut.write, 'pipe'], { okCodes: TAR_CREATE_OK });
     stages.push(tar);
-    fds.close(teeIn.write);
-    tar.child.stdin?.on('error', () => undefined);
-    tar.child.stdin?.write(backupNameList(meta, o.dataDir, VOLUME_MEMBER, README_MEMBER));
+    fds.close(tarOut.write);
+    // Big reads and writes (1 MiB pipes): a thousand trips per GiB, not sixteen thousand.
+    const put = (buf: Buffer): Promise<void> => writeAll(chainIn, buf);
+    const tp = createTap({ manifestPath, checksum: o.header.checksum ?? 'sha256' });
+    tap = tp;
 
-    let entries = 0;
-    let files = 0;
-    let bytes = 0;
-    let volumeJsonSha256 = '';
-    let sawReadme = false;
-    let manifestHandedOver: Promise<void> | undefined;
-    const handOver = async (): Promise<void> => {
-      manifest.end(`${summaryLine({ entries, files, bytes, volumeJsonSha256 })}\n`);
-      await once(manifest, 'finish');
-      utimesSync(manifestPath, when, when);
-      tar.child.stdin?.end(`${MANIFEST_MEMBER}\n`);
-    };
-    const scanner = new TarScanner({
-      onMember(m: Member) {
-        if (m.name === README_MEMBER) {
-          sawReadme = true;
-          manifestHandedOver = handOver();
-          manifestHandedOver.catch(() => undefined);
+    // 1. What is backed up, first: a restore knows the volume before its data.
+    const volumeJson = Buffer.from(`${JSON.stringify(o.header, null, 2)}\n`);
+    const volumeJsonSha256 = createHash('sha256').update(volumeJson).digest('hex');
+    await put(fileMember(VOLUME_MEMBER, volumeJson, { mtime }));
+
+    // 2. tar's stream goes on as it comes (a copy to the tap), except its end marker and the
+    //    zero padding after it, which are held back: the manifest still has to follow.
+    const hold = 2 * BACKUP_RECORD + 2 * BLOCK;
+    const held: Buffer[] = [];
+    let heldBytes = 0;
+    let forwarded = 0;
+    let seen = 0;
+    const timer = o.onProgress ? setInterval(() => o.onProgress?.({ bytes: seen, entries: tap?.entries ?? 0 }), 250) : undefined;
+    try {
+      for await (const chunk of readPipe(tarOut.read)) {
+        seen += chunk.length;
+        const tapped = tp.push(chunk);
+        held.push(chunk);
+        heldBytes += chunk.length;
+        while (held.length > 0 && heldBytes - (held[0] as Buffer).length >= hold) {
+          const c = held.shift() as Buffer;
+          heldBytes -= c.length;
+          forwarded += c.length;
+          await put(c);
         }
-        return 'skip';
-      },
-      onMemberDone(m: Member, sha: string | undefined) {
-        if (m.name === VOLUME_MEMBER) {
-          volumeJsonSha256 = sha ?? '';
-          return;
-        }
-        if (sawReadme || m.name === MANIFEST_MEMBER) return;
-        const link = m.type === 'hardlink' ? relOf(m.linkname) : undefined;
-        manifest.write(`${entryLine(m, relOf(m.name), sha, link)}\n`);
-        entries++;
-        if (m.type === 'file') {
-          files++;
-          bytes += m.size;
-        }
-      },
-    });
-    tap = new Socket({ fd: side.read, readable: true, writable: false });
-    fds.release(side.read);
-    const tapDone = (async () => {
-      const timer = o.onProgress
-        ? setInterval(() => o.onProgress?.({ bytes: scanner.position, entries: scanner.members }), 250)
-        : undefined;
-      try {
-        for await (const chunk of tap as AsyncIterable<Buffer>) scanner.push(chunk);
-        scanner.finish();
-      } finally {
-        if (timer) clearInterval(timer);
+        await tapped;
       }
-      if (!sawReadme) throw new ArchiveFormatError('tar ended before the end marker');
-      await manifestHandedOver;
-    })();
-    tapDone.catch(() => killStages(stages));
-    await allDone(stages, [tapDone]);
-    o.onProgress?.({ bytes: scanner.position, entries: scanner.members });
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    await tar.done;
+    const t = await tp.end();
+    tap = undefined;
+    if (t.eofAt < forwarded) throw new ArchiveFormatError('tar output has no end marker');
+    await put(Buffer.concat(held).subarray(0, t.eofAt - forwarded));
+
+    // 3. How to restore by hand, the manifest (with its summary line), the end marker.
+    await put(fileMember(README_MEMBER, Buffer.from(README_TEXT), { mtime }));
+    appendFileSync(manifestPath, `${summaryLine({ entries: t.entries, files: t.files, bytes: t.bytes, volumeJsonSha256 })}\n`);
+    const size = statSync(manifestPath).size;
+    await put(memberHeader(MANIFEST_MEMBER, size, mtime));
+    for await (const c of createReadStream(manifestPath, { highWaterMark: 1 << 20 })) await put(c as Buffer);
+    await put(Buffer.alloc(paddedSize(size) - size));
+    await put(END_OF_ARCHIVE);
+    // The compressor sees EOF once our end of its pipe closes (the caller keeps `output`).
+    fds.close(chainIn);
+    await allDone(stages);
+    o.onProgress?.({ bytes: seen, entries: t.entries });
     const warnings = tar.stderrText().split('\n').filter((l) => l.trim() !== '');
-    return { entries, files, bytes, tarBytes: scanner.position, volumeJsonSha256, warnings };
+    return { entries: t.entries, files: t.files, bytes: t.bytes, tarBytes: seen, volumeJsonSha256, warnings };
+  } catch (e) {
+    // A process that failed by itself (age refusing a recipient …) explains a broken pipe here.
+    const cause = await firstFailure(stages.filter((s) => s.child.exitCode !== null));
+    killStages(stages);
+    await Promise.allSettled(stages.map((s) => s.done));
+    throw cause ?? e;
   } finally {
     killStages(stages);
-    tap?.destroy();
+    await tap?.abort();
     fds.closeAll();
     rmSync(meta, { recursive: true, force: true });
   }
@@ -313,16 +317,11 @@ async function headOf(input: ArchiveInput): Promise<{ head: Buffer; rest: AsyncI
   return { head, rest: rest() };
 }
 
-async function pump(src: AsyncIterable<Buffer>, dst: Writable): Promise<void> {
-  for await (const chunk of src) {
-    if (!dst.write(chunk)) await once(dst, 'drain');
-  }
-  dst.end();
-}
 
 export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveResult> {
   const stages: Stage[] = [];
   const fds = new OwnedFds();
+
   try {
     const { head, rest } = await headOf(o.input);
     const kind = detectStream(head);
@@ -331,41 +330,39 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
     if (encrypted && !o.decryption) {
       throw new ArchiveFormatError('the archive is encrypted: an age identity or passphrase is needed');
     }
-    // The (possibly encrypted) bytes come from the file itself, or from a pipe Node feeds.
-    let src: number | 'pipe' = o.input.kind === 'fd' ? o.input.fd : 'pipe';
-    let feeder: Writable | undefined;
+    // input ─▶ [age -d] ─▶ zstd -d ─▶ (decoded, read here) ; this process ─▶ (toTar) ─▶ tar -x
+    const [decoded, toTar] = await fds.pipes(2) as [Pipe, Pipe];
+    await enlargePipes([decoded.write, toTar.write]);
+    // The (possibly encrypted) bytes come from the file itself, or from a pipe this process feeds.
+    let src: number;
+    let feed: Pipe | undefined;
+    if (o.input.kind === 'fd') src = o.input.fd;
+    else {
+      feed = await fds.pipe();
+      src = feed.read;
+    }
     if (encrypted && o.decryption) {
-      const out = await fds.pipe();
-      let ageIn: number;
-      if (src === 'pipe') {
-        const q = await fds.pipe();
-        feeder = new Socket({ fd: q.write, readable: false, writable: true });
-        fds.release(q.write);
-        ageIn = q.read;
-      } else {
-        ageIn = src;
-      }
-      stages.push(startDecrypt(o.decryption, ageIn, out.write));
-      fds.close(out.write);
-      fds.close(ageIn);
-      src = out.read;
+      const clear = await fds.pipe();
+      stages.push(startDecrypt(o.decryption, src, clear.write));
+      fds.close(clear.write);
+      fds.close(src);
+      src = clear.read;
     }
-    const decomp = startStage('decompress', 'zstd', ['-q', '-d', '-c', '-f', '--pass-through'], [src, 'pipe', 'pipe']);
-    stages.push(decomp);
-    if (typeof src === 'number') fds.close(src);
-    if (src === 'pipe') {
-      feeder = decomp.child.stdin as Writable;
-      feeder.on('error', () => undefined);
-    }
-    if (feeder && rest) {
-      const f = feeder;
-      void pump(rest, f).catch(() => killStages(stages));
+    stages.push(startStage('decompress', 'zstd', ['-q', '-d', '-c', '-f', '--pass-through'], [src, decoded.write, 'pipe']));
+    fds.close(src);
+    fds.close(decoded.write);
+    if (feed && rest) {
+      const w = feed.write;
+      void (async () => {
+        for await (const c of rest) await writeAll(w, c);
+      })()
+        .catch(() => killStages(stages))
+        .finally(() => fds.close(w));
     }
     const compression: CompressionKind = encrypted ? 'none' : kind === 'gzip' ? 'gzip' : kind === 'zstd' ? 'zstd' : 'none';
 
     let layout: Layout | undefined = o.layout === 'auto' ? undefined : o.layout;
     let policy: PathPolicy | undefined = layout ? new PathPolicy({ layout, allowDevices: o.allowDevices ?? false }) : undefined;
-    const source = decomp.child.stdout as Readable;
     let tar: Stage | undefined;
     const extracting = o.extractTo !== undefined;
     // tar starts with the first member, once the layout is known: backups carry
@@ -377,19 +374,16 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
         dir = join(dir, 'data');
         mkdirSync(dir, { mode: 0o755 });
       }
-      const t = startStage('tar', 'tar', extractArgs(dir), ['pipe', 'ignore', 'pipe']);
+      const t = startStage('tar', 'tar', extractArgs(dir), [toTar.read, 'ignore', 'pipe']);
+      fds.close(toTar.read);
       tar = t;
       stages.push(t);
-      t.child.stdin?.on('error', () => undefined);
-      // tar failing (disk full …) must stop the gate, which may be waiting for it to drain.
-      t.done.catch((e: unknown) => {
-        killStages(stages);
-        source.destroy(e instanceof Error ? e : new Error(String(e)));
-      });
+      // tar failing (disk full …) must stop the gate, which may be blocked writing to it.
+      t.done.catch(() => killStages(stages));
     };
     let header: BackupHeader | undefined;
     let manifest: ParsedManifest | undefined;
-    let volumeJsonSha: string | undefined;
+    let volumeJsonSha256: string | undefined;
     const digests: string[] = [];
     let files = 0;
     let bytes = 0;
@@ -397,59 +391,62 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
       const c = nameComponents(name);
       return layout === 'backup' ? c.slice(1) : c;
     };
-    const scanner = new TarScanner({
-      onMember(m: Member) {
-        if (layout === undefined) {
-          const first = nameComponents(m.name).join('/');
-          layout = first === VOLUME_MEMBER ? 'backup' : 'plain';
-          policy = new PathPolicy({ layout, allowDevices: o.allowDevices ?? false });
-        }
-        startTar();
-        const c = (policy as PathPolicy).check(m);
-        if (c.kind === 'meta') return c.name === VOLUME_MEMBER || c.name === MANIFEST_MEMBER ? 'collect' : 'skip';
-        return extracting ? 'forward' : 'skip';
-      },
-      onMemberDone(m: Member, sha: string | undefined) {
-        if (layout === 'backup' && nameComponents(m.name)[0] !== 'data') {
-          if (nameComponents(m.name).join('/') === VOLUME_MEMBER) volumeJsonSha = sha;
-          return;
-        }
-        const link = m.type === 'hardlink' ? relIn(m.linkname) : undefined;
-        digests.push(lineDigest(entryLine(m, relIn(m.name), sha, link)));
-        if (m.type === 'file') {
-          files++;
-          bytes += m.size;
-        }
-      },
-      onCollected(m: Member, content: Buffer) {
-        const name = nameComponents(m.name).join('/');
-        if (name === VOLUME_MEMBER) header = parseHeader(content);
-        else if (name === MANIFEST_MEMBER) {
-          try {
-            manifest = parseManifest(content);
-          } catch (e) {
-            throw new ArchiveFormatError(`unreadable manifest: ${e instanceof Error ? e.message : String(e)}`);
+    // Plain archives have no manifest to match: the cheapest checksum will do until volume.json says otherwise.
+    const scanner: TarScanner = new TarScanner(
+      {
+        onMember(m: Member) {
+          if (layout === undefined) {
+            const first = nameComponents(m.name).join('/');
+            layout = first === VOLUME_MEMBER ? 'backup' : 'plain';
+            policy = new PathPolicy({ layout, allowDevices: o.allowDevices ?? false });
           }
-        }
+          startTar();
+          const c = (policy as PathPolicy).check(m);
+          if (c.kind === 'meta') return c.name === VOLUME_MEMBER || c.name === MANIFEST_MEMBER ? 'collect' : 'skip';
+          return extracting ? 'forward' : 'skip';
+        },
+        onMemberDone(m: Member, digest: string | undefined) {
+          if (layout === 'backup' && nameComponents(m.name)[0] !== 'data') return;
+          const link = m.type === 'hardlink' ? relIn(m.linkname) : undefined;
+          digests.push(lineDigest(entryLine(m, relIn(m.name), digest, link, scanner.algorithm ?? 'crc32')));
+          if (m.type === 'file') {
+            files++;
+            bytes += m.size;
+          }
+        },
+        onCollected(m: Member, content: Buffer) {
+          const name = nameComponents(m.name).join('/');
+          if (name === VOLUME_MEMBER) {
+            header = parseHeader(content);
+            volumeJsonSha256 = createHash('sha256').update(content).digest('hex');
+            // The data that follows is checksummed the way the archive says.
+            scanner.algorithm = header.checksum ?? 'sha256';
+          } else if (name === MANIFEST_MEMBER) {
+            try {
+              manifest = parseManifest(content);
+            } catch (e) {
+              throw new ArchiveFormatError(`unreadable manifest: ${e instanceof Error ? e.message : String(e)}`);
+            }
+          }
+        },
       },
-    });
+      { hash: 'crc32' },
+    );
     const gate = (async () => {
       const timer = o.onProgress
         ? setInterval(() => o.onProgress?.({ bytes: scanner.position, entries: scanner.members }), 250)
         : undefined;
       try {
-        for await (const chunk of source as AsyncIterable<Buffer>) {
+        for await (const chunk of readPipe(decoded.read)) {
           const out = scanner.push(chunk);
-          const sink = tar?.child.stdin ?? undefined;
-          if (!sink || out.length === 0) continue;
           // One write per chunk: many small members would otherwise cost a syscall each.
-          if (!sink.write(out.length === 1 ? out[0] : Buffer.concat(out))) await once(sink, 'drain');
+          if (tar && out.length > 0) await writeAll(toTar.write, out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
         }
         scanner.finish();
         if (extracting && !tar) throw new ArchiveFormatError('empty archive');
-        tar?.child.stdin?.end();
       } finally {
         if (timer) clearInterval(timer);
+        fds.close(toTar.write);
       }
     })();
     gate.catch(() => killStages(stages));
@@ -469,7 +466,7 @@ export async function readArchive(o: ReadArchiveOptions): Promise<ReadArchiveRes
     if (manifest) {
       const m = manifest;
       const mismatches = compareWithManifest(digests, m);
-      if (m.summary.volumeJsonSha256 !== (volumeJsonSha ?? '')) {
+      if (m.summary.volumeJsonSha256 !== (volumeJsonSha256 ?? '')) {
         mismatches.unshift({ index: -1, path: VOLUME_MEMBER, reason: 'volume definition differs from the manifest' });
       }
       if (mismatches.length > 0) {

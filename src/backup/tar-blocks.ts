@@ -50,10 +50,23 @@ function numeric(b: Buffer, off: number, len: number): number {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ArchiveFormatError('number too large in tar header');
     return Number(v);
   }
-  const text = b.subarray(off, off + len).toString('latin1').replace(/^[\0 ]+/, '').replace(/[\0 ]+$/, '');
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new ArchiveFormatError('invalid number in tar header');
-  return parseInt(text, 8);
+  // Octal digits, optionally surrounded by spaces and NULs (hot path: no strings, no regexps).
+  let i = off;
+  const end = off + len;
+  while (i < end && (b[i] === 0x20 || b[i] === 0)) i++;
+  let v = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = b[i] ?? 0;
+    if (c < 0x30 || c > 0x37) break;
+    v = v * 8 + (c - 0x30);
+    digits++;
+  }
+  for (; i < end; i++) {
+    const c = b[i];
+    if (c !== 0x20 && c !== 0) throw new ArchiveFormatError('invalid number in tar header');
+  }
+  return digits === 0 ? 0 : v;
 }
 
 function checksum(b: Buffer, signed: boolean): number {
@@ -155,6 +168,26 @@ export interface RawMemberSpec {
   devminor?: number;
   /** Extra pax records written in an 'x' header before this member. */
   pax?: Record<string, string>;
+}
+
+/**
+ * The header (and, for sizes past ustar's 8 GiB, a pax size record) of a
+ * regular file whose content the caller writes next, padded to 512 bytes.
+ */
+export function memberHeader(name: string, size: number, mtime: number): Buffer {
+  const big = size >= 8 ** 11;
+  const pax = big ? { size: String(size) } : undefined;
+  const withHeader = rawMember({ name, typeflag: '0', mode: 0o644, mtime, ...(pax ? { pax } : {}) });
+  // rawMember wrote a zero size and no content: patch the size field of the last header.
+  const header = withHeader.subarray(withHeader.length - BLOCK);
+  if (!big) {
+    header.write(size.toString(8).padStart(11, '0'), 124, 11, 'latin1');
+    header.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += header[i] ?? 0;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+  }
+  return withHeader;
 }
 
 /** Any member, names as given (tests use this to build hostile archives). */

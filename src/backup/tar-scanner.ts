@@ -10,7 +10,8 @@
  * that was refused). Work per byte is native (hash.update on slices); JS only
  * touches header blocks.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import {
   ArchiveFormatError,
   BLOCK,
@@ -56,15 +57,32 @@ export type Decision = 'forward' | 'skip' | 'collect';
 export interface ScanHooks {
   /** Decide what to do with a member before any of its bytes are passed on. Throw to refuse the archive. */
   onMember(m: Member): Decision;
-  /** The member's payload went by: sha256 of its logical content for regular files. */
-  onMemberDone?(m: Member, sha256: string | undefined): void;
+  /** The member's payload went by: the checksum of its logical content for regular files. */
+  onMemberDone?(m: Member, digest: string | undefined): void;
   /** Content of a member the hook chose to 'collect' (metadata files). */
   onCollected?(m: Member, content: Buffer): void;
 }
 
+/** Per-file checksums: CRC-32 (zlib's, as in gzip and zip; ~4× cheaper) or SHA-256. */
+export type ChecksumAlgorithm = 'crc32' | 'sha256';
+
+interface Digester {
+  update(data: Buffer): void;
+  digest(): string;
+}
+
+function digester(alg: ChecksumAlgorithm): Digester {
+  if (alg === 'sha256') {
+    const h = createHash('sha256');
+    return { update: (d) => void h.update(d), digest: () => h.digest('hex') };
+  }
+  let v = 0;
+  return { update: (d) => void (v = crc32(d, v)), digest: () => (v >>> 0).toString(16).padStart(8, '0') };
+}
+
 export interface ScannerOptions {
-  /** Hash regular-file contents (default true). */
-  hash?: boolean;
+  /** Checksum regular-file contents (default sha256; false: none). */
+  hash?: boolean | ChecksumAlgorithm;
   /** Limit for collected members and pax headers (default 256 MiB). */
   maxCollect?: number;
 }
@@ -97,7 +115,7 @@ const ZEROS = Buffer.alloc(1 << 20);
 
 /** Where the content bytes of one member go: a hash (sparse-aware), a collector, or nowhere. */
 class PayloadSink {
-  private readonly hash: Hash | undefined;
+  private readonly hash: Digester | undefined;
   private collected: Buffer[] | undefined;
   private collectedBytes = 0;
   // sparse 1.0: map text first, then the data regions back to back.
@@ -111,11 +129,11 @@ class PayloadSink {
 
   constructor(
     private readonly member: Member,
-    hash: boolean,
+    hash: ChecksumAlgorithm | undefined,
     collect: boolean,
     private readonly maxCollect: number,
   ) {
-    this.hash = hash && member.type === 'file' ? createHash('sha256') : undefined;
+    this.hash = hash && member.type === 'file' ? digester(hash) : undefined;
     if (collect) this.collected = [];
     if (member.sparse) this.mapText = [];
   }
@@ -177,7 +195,7 @@ class PayloadSink {
 
   /** Data regions, back to back. */
   private feed(data: Buffer): void {
-    const h = this.hash as Hash;
+    const h = this.hash as Digester;
     let off = 0;
     while (off < data.length) {
       if (this.regionLeft === 0) {
@@ -203,7 +221,7 @@ class PayloadSink {
   }
 
   private zeroFill(n: number): void {
-    const h = this.hash as Hash;
+    const h = this.hash as Digester;
     let left = n;
     while (left > 0) {
       const k = Math.min(left, ZEROS.length);
@@ -213,7 +231,7 @@ class PayloadSink {
     this.logical += n;
   }
 
-  finish(): { sha256: string | undefined; content: Buffer | undefined } {
+  finish(): { digest: string | undefined; content: Buffer | undefined } {
     if (this.hash && this.member.sparse) {
       if (this.mapText || this.mapSkip > 0 || this.regionLeft > 0) throw new ArchiveFormatError('truncated sparse file');
       // What is left of the map are empty regions (GNU tar ends it with "realsize 0").
@@ -225,7 +243,7 @@ class PayloadSink {
       this.zeroFill(this.member.size - this.logical);
     }
     return {
-      sha256: this.hash?.digest('hex'),
+      digest: this.hash?.digest(),
       content: this.collected ? Buffer.concat(this.collected) : undefined,
     };
   }
@@ -235,7 +253,8 @@ export class TarScanner {
   private state: State = { kind: 'header' };
   private pending: Pending = { blocks: [], pax: new Map() };
   private carry: Buffer = Buffer.alloc(0);
-  private readonly hash: boolean;
+  /** The checksum for members to come (a reader may learn it from the archive's first member). */
+  algorithm: ChecksumAlgorithm | undefined;
   private readonly maxCollect: number;
   /** Bytes of archive consumed so far. */
   position = 0;
@@ -243,12 +262,15 @@ export class TarScanner {
   members = 0;
   /** Content bytes of regular files seen. */
   contentBytes = 0;
+  /** Stream offset of the end-of-archive marker, once seen (-1 before). */
+  endAt = -1;
 
   constructor(
     private readonly hooks: ScanHooks,
     opts: ScannerOptions = {},
   ) {
-    this.hash = opts.hash ?? true;
+    const h = opts.hash ?? true;
+    this.algorithm = h === true ? 'sha256' : h === false ? undefined : h;
     this.maxCollect = opts.maxCollect ?? 256 << 20;
   }
 
@@ -306,6 +328,7 @@ export class TarScanner {
         // GNU tar stops at the first zero block (a lone one only earns a warning): so do we.
         if (this.pending.blocks.length > 0) throw new ArchiveFormatError('archive ends inside a member header');
         this.state = { kind: 'end' };
+        this.endAt = this.position - BLOCK;
         out.push(END_OF_ARCHIVE);
         this.position += data.length - off;
         return out;
@@ -338,7 +361,7 @@ export class TarScanner {
     this.pending = { blocks: [], pax: new Map() };
     this.members++;
     const decision = this.hooks.onMember(member);
-    const sink = new PayloadSink(member, this.hash, decision === 'collect', this.maxCollect);
+    const sink = new PayloadSink(member, this.algorithm, decision === 'collect', this.maxCollect);
     const payload = paddedSize(member.payloadSize);
     const st: Extract<State, { kind: 'payload' }> = {
       kind: 'payload',
@@ -379,9 +402,9 @@ export class TarScanner {
 
   private finishPayload(st: Extract<State, { kind: 'payload' }>): void {
     this.state = { kind: 'header' };
-    const { sha256, content } = st.sink.finish();
+    const { digest, content } = st.sink.finish();
     if (content !== undefined) this.hooks.onCollected?.(st.member, content);
-    this.hooks.onMemberDone?.(st.member, sha256);
+    this.hooks.onMemberDone?.(st.member, digest);
   }
 
   private resolve(h: HeaderBlock): Member {

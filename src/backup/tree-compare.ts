@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { run } from '../lib/exec.js';
 import { entryLinkBytes, entryPathBytes, type ManifestEntry } from './manifest.js';
@@ -21,6 +22,7 @@ export interface TreeEntry {
   readonly mtimeNs: bigint;
   readonly size: number;
   readonly sha256?: string;
+  readonly crc32?: string;
   /** Symlink target (byte string). */
   readonly link?: string;
   readonly dev?: readonly [number, number];
@@ -38,10 +40,14 @@ export function devParts(rdev: bigint): [number, number] {
   return [major, minor];
 }
 
-async function sha256Of(path: Buffer): Promise<string> {
+async function digestsOf(path: Buffer, crc: boolean): Promise<{ sha256: string; crc32?: string }> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
+  let c = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    if (crc) c = crc32(chunk as Buffer, c);
+  }
+  return { sha256: h.digest('hex'), ...(crc ? { crc32: (c >>> 0).toString(16).padStart(8, '0') } : {}) };
 }
 
 /** getfattr's dump quoting: \ooo for unusual bytes; names come back as byte strings. */
@@ -78,6 +84,8 @@ async function allXattrs(root: string): Promise<Map<string, Record<string, strin
 export interface SnapshotOptions {
   /** Hash regular-file contents (default true). */
   readonly contents?: boolean;
+  /** Also compute CRC-32 (for manifests that use it). */
+  readonly crc32?: boolean;
 }
 
 export async function snapshotTree(root: string, opts: SnapshotOptions = {}): Promise<Map<string, TreeEntry>> {
@@ -98,7 +106,7 @@ export async function snapshotTree(root: string, opts: SnapshotOptions = {}): Pr
       gid: Number(st.gid),
       mtimeNs: st.mtimeNs,
       size: type === 'file' ? Number(st.size) : 0,
-      ...(type === 'file' && opts.contents !== false ? { sha256: await sha256Of(abs) } : {}),
+      ...(type === 'file' && opts.contents !== false ? await digestsOf(abs, opts.crc32 ?? false) : {}),
       ...(type === 'symlink' ? { link: (await readlink(abs, { encoding: 'buffer' })).toString('latin1') } : {}),
       ...(type === 'char' || type === 'block' ? { dev: devParts(st.rdev) } : {}),
       xattrs: xattrs.get(key) ?? {},
@@ -161,6 +169,7 @@ export function compareTreeWithManifest(tree: ReadonlyMap<string, TreeEntry>, li
       ['size', e.size, t.size],
     ];
     if (e.sha256 !== undefined) want.push(['sha256', e.sha256, t.sha256]);
+    if (e.crc32 !== undefined) want.push(['crc32', e.crc32, t.crc32]);
     if (e.type === 'symlink') want.push(['link', entryLinkBytes(e), t.link]);
     if (e.dev) want.push(['dev', e.dev.join(':'), t.dev?.join(':')]);
     const wantX = Object.entries(e.xattrs ?? {}).filter(([k]) => !k.startsWith('SCHILY.acl.'));

@@ -93,6 +93,7 @@ export interface LocalFile {
 
 export interface BackupParams {
   compress?: string | undefined;
+  checksum?: string | undefined;
   quiesce?: string | undefined;
   preExec?: readonly string[] | undefined;
   postExec?: readonly string[] | undefined;
@@ -114,6 +115,7 @@ function secretHeaders(s: Secrets): Record<string, string> {
 function backupQuery(p: BackupParams): Query {
   return {
     compress: p.compress,
+    checksum: p.checksum,
     quiesce: p.quiesce,
     preExec: p.preExec ? [...p.preExec] : undefined,
     postExec: p.postExec ? [...p.postExec] : undefined,
@@ -258,12 +260,18 @@ export class BackupApi {
 
   restore(
     input: LocalFile | Readable,
-    opts: { name?: string | undefined; stop?: boolean; allowDevices?: boolean; progress?: boolean } & Secrets,
+    opts: { name?: string | undefined; stop?: boolean; allowDevices?: boolean; progress?: boolean; plain?: boolean } & Secrets,
     onProgress?: (e: ProgressEvent) => void,
   ): Promise<RestoreSummaryJson> {
     return this.upload(
       '/ballast/volumes/restore',
-      { name: opts.name, stop: opts.stop || undefined, allowDevices: opts.allowDevices || undefined, progress: opts.progress || undefined },
+      {
+        name: opts.name,
+        stop: opts.stop || undefined,
+        allowDevices: opts.allowDevices || undefined,
+        progress: opts.progress || undefined,
+        plain: opts.plain || undefined,
+      },
       input,
       opts,
       onProgress,

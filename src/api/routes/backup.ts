@@ -71,9 +71,12 @@ function backupRequest(ctx: RequestContext, volume: string): BackupRequest {
   } catch (e) {
     throw invalidArgument(messageOf(e));
   }
+  const checksum = ctx.query.get('checksum') ?? 'crc32';
+  if (checksum !== 'crc32' && checksum !== 'sha256') throw invalidArgument(`invalid checksum "${checksum}": use crc32 or sha256`);
   return {
     volume,
     compression,
+    checksum,
     encryption: encryptionOf(ctx),
     quiesce: parseQuiesce(ctx.query.get('quiesce')),
     preExec: ctx.query.getAll('preExec').map(parseHook),
@@ -209,6 +212,7 @@ export function backupRoutes(router: Router, engine: Engine, engineVersion: stri
           stopUsers: boolParam(ctx.query, 'stop'),
           allowDevices: boolParam(ctx.query, 'allowDevices'),
           decryption: decryptionOf(ctx),
+          plain: boolParam(ctx.query, 'plain'),
         },
         progressReporter(ev, boolParam(ctx.query, 'progress')),
       )

@@ -105,10 +105,12 @@ class ProgressLine {
     this.last = now;
     const secs = Math.max(0.001, (now - this.t0) / 1000);
     const rate = p.bytes / secs;
+    const total = p.totalBytes !== undefined ? Math.max(p.totalBytes, p.bytes) : undefined;
     let text = `${this.label}: ${bytesSize(p.bytes)}`;
-    if (p.totalBytes) text += ` / ${bytesSize(p.totalBytes)}`;
-    text += `  ${p.entries}${p.totalEntries ? `/${p.totalEntries}` : ''} files  ${bytesSize(rate)}/s`;
-    if (p.totalBytes && rate > 0 && p.bytes < p.totalBytes) text += `  ETA ${Math.ceil((p.totalBytes - p.bytes) / rate)}s`;
+    if (total) text += ` / ${bytesSize(total)}`;
+    if (p.entries > 0) text += `  ${p.entries}${p.totalEntries ? `/${Math.max(p.totalEntries, p.entries)}` : ''} files`;
+    text += `  ${bytesSize(rate)}/s`;
+    if (total && rate > 0 && p.bytes < total) text += `  ETA ${Math.ceil((total - p.bytes) / rate)}s`;
     this.io.stderr.write(`\r\u001b[K${text}`);
     this.shown = true;
   }
@@ -270,6 +272,7 @@ const backupCmd: Command = {
     { name: 'all', short: 'a', kind: 'bool', description: 'Back up every volume' },
     { name: 'output', short: 'o', kind: 'string', description: 'Directory or file for the archive ("-": STDOUT)' },
     { name: 'compress', kind: 'string', description: 'zstd, gzip or none', defaultText: '"zstd"' },
+    { name: 'checksum', kind: 'string', description: 'Per-file checksum in the manifest: crc32 or sha256', defaultText: '"crc32"' },
     { name: 'encrypt-to', kind: 'stringArray', typeName: 'recipient', description: 'Encrypt to an age recipient (age1…, ssh key, or a recipients file)' },
     PASSPHRASE_FLAG,
     QUIESCE_FLAG,
@@ -298,8 +301,13 @@ const backupCmd: Command = {
     }
     const pf = ctx.flags.string('passphrase-file');
     if (pf !== undefined && recipients.length > 0) throw new CliError('conflicting options: --encrypt-to and --passphrase-file', 1);
+    const checksum = ctx.flags.string('checksum');
+    if (checksum !== undefined && checksum !== 'crc32' && checksum !== 'sha256') {
+      throw new CliError(`invalid argument "${checksum}" for "--checksum" flag: use crc32 or sha256`, 125);
+    }
     const params: BackupParams = {
       compress,
+      checksum,
       quiesce: quiesceOf(ctx),
       preExec: ctx.flags.strings('pre-exec'),
       postExec: ctx.flags.strings('post-exec'),
@@ -385,7 +393,14 @@ const restoreCmd: Command = {
   usage: '[OPTIONS] ARCHIVE|- [VOLUME]',
   short: 'Restore a volume from a backup archive (atomically; created from its recorded definition if missing)',
   args: { min: 1, max: 2 },
-  flags: [STOP_FLAG, DEVICES_FLAG, IDENTITY_FLAG, PASSPHRASE_FLAG, JSON_FLAG],
+  flags: [
+    STOP_FLAG,
+    DEVICES_FLAG,
+    { name: 'plain', kind: 'bool', description: 'Create a missing volume as a plain local volume (recorded driver options ignored)' },
+    IDENTITY_FLAG,
+    PASSPHRASE_FLAG,
+    JSON_FLAG,
+  ],
   async run(ctx) {
     const src = ctx.args[0] as string;
     if (src === '-' && ctx.io.stdin.isTTY) throw new CliError('cowardly refusing to read an archive from a terminal', 1);
@@ -399,6 +414,7 @@ const restoreCmd: Command = {
             name: ctx.args[1],
             stop: ctx.flags.bool('force'),
             allowDevices: ctx.flags.bool('allow-devices'),
+            plain: ctx.flags.bool('plain'),
             progress: progressEnabled(ctx),
             ...secretsOf(ctx),
           },
