@@ -26,8 +26,15 @@ start_daemons() {
 stop_daemons() {
   kill "${BALLASTD_PID:-}" "${DOCKERD_PID:-}" 2>/dev/null || true
   wait 2>/dev/null || true
-  # dockerd's containerd leaves its mounts under the exec root when killed hard; be thorough.
-  grep -o " $BENCH_DIR[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  # dockerd bind-mounts its data root onto itself and containerd leaves mounts under the exec
+  # root; unmount whatever is left below the bench directory, deepest first, until none is.
+  for _ in 1 2 3 4 5; do
+    local left
+    left=$(awk -v d="$BENCH_DIR" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+    [ -z "$left" ] && break
+    echo "$left" | xargs -r -n1 umount -l 2>/dev/null || true
+    sleep 0.2
+  done
   rm -rf "$BENCH_DIR"
 }
 trap stop_daemons EXIT
