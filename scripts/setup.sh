@@ -29,7 +29,10 @@ fi
 if command -v systemctl >/dev/null && systemctl is-active --quiet docker 2>/dev/null; then :; fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm ci refuses this lock: node-unix-socket declares optional per-platform packages that
+  # were never published for some platforms (404), so npm cannot record them. npm install
+  # with the same lock installs exactly the locked versions for this platform.
+  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 fi
 npm run build --silent
 echo "setup: ready (bin/ballast, bin/ballastd)" >&2
