@@ -136,6 +136,11 @@ export function createApiServer(opts: ApiServerOptions): Server {
     }
   }
 
+  // Streams (logs -f, events, attach, backup and restore of large volumes) may run for hours:
+  // no whole-request deadline; only the headers must arrive in time.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     void handleUpgrade(req, socket, head);
   });
