@@ -271,7 +271,8 @@ for (const runtimeName of ['crun', 'runc'] as RuntimeName[]) {
 
     it('TTY container (docker run -it): pty output, resize before start', async () => {
       const { ref, spec } = prepare({
-        args: ['sh', '-c', 'tty; stty size; read x; echo "in:$x"; exit 2'],
+        // As for exec: the size may land a moment after the process starts (re-sent at start).
+        args: ['sh', '-c', 'tty; i=0; while ! stty size >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; stty size; read x; echo "in:$x"; exit 2'],
         terminal: true,
       });
       await rt.create({ ...ref, spec, openStdin: true });

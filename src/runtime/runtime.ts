@@ -179,6 +179,8 @@ const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class ContainerRuntime {
+  /** The last terminal size asked for each container, re-applied at start (see start()). */
+  private readonly sizes = new Map<string, { height: number; width: number }>();
   readonly name: RuntimeName;
   readonly cli: RuntimeCli;
   readonly exitDir: string;
@@ -303,11 +305,23 @@ export class ContainerRuntime {
 
   /** Terminal size of a TTY container. */
   resize(ref: ContainerRef, height: number, width: number): void {
+    this.sizes.set(ref.id, { height, width });
     resizeTerminal(ContainerRuntime.bundleDir(ref), height, width);
   }
 
   async start(ref: ContainerRef): Promise<void> {
     await this.cli.start(ref.id);
+    // conmon drops a resize that arrives before it holds the pty (a loaded machine makes that
+    // likely for a size sent between create and start): apply the last size again.
+    const size = this.sizes.get(ref.id);
+    this.sizes.delete(ref.id);
+    if (size) {
+      try {
+        resizeTerminal(ContainerRuntime.bundleDir(ref), size.height, size.width);
+      } catch {
+        /* exited already */
+      }
+    }
   }
 
   /** Sends a signal to the init process (or with `all`, to every process of the container). */
@@ -591,6 +605,14 @@ export class ContainerRuntime {
     if (!msg || msg.data <= 0) {
       attachment.detach();
       return fail(msg?.message?.trim() || c.stderr() || 'conmon exited before the process started');
+    }
+    // The size sent before the process started may have reached conmon before its pty did.
+    if (input.consoleSize) {
+      try {
+        resizeTerminal(dir, input.consoleSize.height, input.consoleSize.width);
+      } catch {
+        /* exited already */
+      }
     }
     const exit = (async (): Promise<number> => {
       const second = await c.sync.next();
